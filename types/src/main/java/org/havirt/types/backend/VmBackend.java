@@ -1,0 +1,58 @@
+package org.havirt.types.backend;
+
+import java.util.List;
+import org.havirt.types.Deadline;
+import org.havirt.types.state.VmStatus;
+
+/**
+ * A hypervisor or virtualization manager that runs VMs for the agent: KVM through libvirt, RHEV
+ * through its REST API.
+ *
+ * <p>Implementations must be safe for concurrent use. The agent never runs two operations on the
+ * same resource at once, but operations on different resources overlap, and one hung VM must never
+ * delay another. Every method returns or throws by its {@link Deadline}; a call still pending then
+ * fails with {@link BackendException.Kind#TIMED_OUT}.
+ *
+ * <p>Operations are named by how hard they act: {@link #shutdown} asks the guest, {@link #destroy}
+ * pulls the plug. Mutating operations are idempotent and return once the request is accepted; the
+ * agent judges the outcome by {@link #inspect}. No operation may start a VM that runs on another
+ * host.
+ */
+public interface VmBackend extends AutoCloseable {
+
+  /** Returns a short name for logs and reasons, e.g. {@code libvirt} or {@code rhev}. */
+  String name();
+
+  /**
+   * Returns what the VM is doing now. Never mutates anything. A VM the backend does not know is
+   * {@link org.havirt.types.state.VmState#NOT_DEFINED}, not an exception; an unreachable backend is
+   * an exception of a retryable kind, never a state that looks like OFFLINE.
+   */
+  VmStatus inspect(GuestSpec guest, Deadline deadline) throws BackendException;
+
+  /** Starts the VM here (defining it first where the backend needs that). Succeeds if running. */
+  void start(GuestSpec guest, Deadline deadline) throws BackendException;
+
+  /** Asks the guest to shut down gracefully. Succeeds if it is already off or not defined. */
+  void shutdown(GuestSpec guest, Deadline deadline) throws BackendException;
+
+  /** Forcibly stops the VM. Succeeds if it is already off or not defined. */
+  void destroy(GuestSpec guest, Deadline deadline) throws BackendException;
+
+  /** Live-migrates the VM to {@code target}, aborting the migration at the deadline. */
+  void migrate(GuestSpec guest, MigrationTarget target, Deadline deadline) throws BackendException;
+
+  /** Runs a resource action such as {@code vmconfigsync}; unknown actions are UNSUPPORTED. */
+  ActionOutput action(GuestSpec guest, String action, List<String> args, Deadline deadline)
+      throws BackendException;
+
+  /**
+   * Registers {@code listener} for change hints about any VM of this backend. Returns a handle that
+   * stops delivery when closed. Backends without events return a handle that does nothing.
+   */
+  AutoCloseable subscribe(VmEventListener listener);
+
+  /** Releases connections and threads. Never stops or changes a VM. */
+  @Override
+  void close();
+}
