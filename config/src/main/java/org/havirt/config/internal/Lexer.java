@@ -130,6 +130,7 @@ public final class Lexer {
 
   private void string(int startLine, int startCol) {
     StringBuilder sb = new StringBuilder();
+    int quoteAt = pos;
     pos++; // opening quote
     int n = src.length();
     while (pos < n) {
@@ -159,10 +160,15 @@ public final class Lexer {
     errors.accept(
         new int[] {startLine, startCol},
         "unterminated string: the quote opened here is not closed on the same line");
-    // Keep it only where a value is expected; elsewhere (a stray quote after a value, as in
-    // `User = admin@example.com",`) dropping it lets parsing go on without follow-on errors.
-    if (!tokens.isEmpty() && tokens.get(tokens.size() - 1).kind() == TokenKind.EQUALS) {
+    boolean valueExpected =
+        !tokens.isEmpty() && tokens.get(tokens.size() - 1).kind() == TokenKind.EQUALS;
+    if (valueExpected) {
+      // The rest of the line is the best guess at the value the author meant.
       add(TokenKind.STRING, sb.toString().stripTrailing(), startLine, startCol, startLine);
+    } else {
+      // A stray quote after a value, as in `User = admin@example.com",`: skip only the quote so
+      // the rest of the line is read normally and no follow-on errors are reported.
+      pos = quoteAt + 1;
     }
   }
 

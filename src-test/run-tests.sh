@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole havirt test suite: unit tests of every module, then the cross-module integration
+# tests in src-test. Works on a fresh Debian 12 with Java 17 and Maven: it installs the Debian
+# packages the integration tests need (as root, with apt-get) and Maven fetches the rest.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+# Debian packages the tests use. Each later fixture adds its own here.
+packages=()
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "run-tests: missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+exec mvn -B -ntp verify "$@"
