@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 # Debian packages the tests use. Each later fixture adds its own here.
-packages=()
+packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = HavirtMain.Version.class,
     description = "High-availability agent for virtual machines (KVM and RHEV).",
-    subcommands = {ConfigCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {ConfigCommand.class, InvokeCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

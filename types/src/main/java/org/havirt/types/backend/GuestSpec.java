@@ -1,5 +1,6 @@
 package org.havirt.types.backend;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,11 +13,22 @@ import java.util.OptionalLong;
  *
  * <p>Association keys are matched by name, never by position.
  */
-public record GuestSpec(String resource, Map<String, AttributeValue> attributes) {
+public record GuestSpec(
+    String resource, Map<String, AttributeValue> attributes, List<String> peerHypervisors) {
 
+  /**
+   * @param peerHypervisors the hypervisor hosts of the other systems that may run this guest (their
+   *     PhysicalServer, else their name): where the split-brain guard looks before a start
+   */
   public GuestSpec {
     Objects.requireNonNull(resource, "resource");
     attributes = Map.copyOf(attributes);
+    peerHypervisors = List.copyOf(peerHypervisors);
+  }
+
+  /** A spec without peers. */
+  public GuestSpec(String resource, Map<String, AttributeValue> attributes) {
+    this(resource, attributes, List.of());
   }
 
   /** Returns the VM's name in the backend (GuestName). */

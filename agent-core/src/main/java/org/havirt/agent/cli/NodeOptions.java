@@ -1,0 +1,50 @@
+package org.havirt.agent.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.havirt.types.backend.VmBackendFactory;
+import picocli.CommandLine.Option;
+
+/** Options every command that touches a hypervisor takes; each has an environment variable too. */
+final class NodeOptions {
+  @Option(
+      names = "--libvirt-uri",
+      paramLabel = "URI",
+      defaultValue = "${env:HAVIRT_LIBVIRT_URI:-qemu:///system}",
+      description = "libvirt URI of this node (env HAVIRT_LIBVIRT_URI; default ${DEFAULT-VALUE})")
+  String libvirtUri;
+
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      defaultValue = "${env:HAVIRT_STATE_DIR:-/var/lib/havirt}",
+      description =
+          "where the agent records the guest definitions it made (env HAVIRT_STATE_DIR; default ${DEFAULT-VALUE})")
+  String stateDir;
+
+  @Option(
+      names = "--migrate-uri",
+      paramLabel = "TEMPLATE",
+      defaultValue = "${env:HAVIRT_MIGRATE_URI:-qemu+ssh://%h/system}",
+      description =
+          "libvirt URI of another hypervisor, %%h = its PhysicalServer or system name "
+              + "(env HAVIRT_MIGRATE_URI; default ${DEFAULT-VALUE})")
+  String migrateUri;
+
+  @Option(
+      names = "--migrate-data-uri",
+      paramLabel = "TEMPLATE",
+      defaultValue = "${env:HAVIRT_MIGRATE_DATA_URI:-}",
+      description =
+          "where the migration stream goes, e.g. tcp://%%h (env HAVIRT_MIGRATE_DATA_URI; default: libvirt's choice)")
+  String migrateDataUri;
+
+  VmBackendFactory.Settings settings() {
+    Map<String, String> m = new HashMap<>();
+    m.put("libvirt.uri", libvirtUri);
+    m.put("state.dir", stateDir);
+    m.put("migrate.uri", migrateUri);
+    m.put("migrate.data.uri", migrateDataUri == null ? "" : migrateDataUri);
+    return new VmBackendFactory.Settings(m);
+  }
+}

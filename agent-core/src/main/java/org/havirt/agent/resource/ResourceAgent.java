@@ -1,0 +1,156 @@
+package org.havirt.agent.resource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.havirt.types.CleanReason;
+import org.havirt.types.Deadline;
+import org.havirt.types.EntryPoint;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.MonitorResult;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.ActionOutput;
+import org.havirt.types.backend.BackendException;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.MigrationTarget;
+import org.havirt.types.backend.VmBackend;
+import org.havirt.types.state.StatePolicy;
+import org.havirt.types.state.VmStateTable;
+import org.havirt.types.state.VmStatus;
+
+/**
+ * The KVMGuest entry points on top of a backend (spec §3). Methods never throw: every failure,
+ * including a hung backend, becomes an {@link EntryResult} with a reason. A monitor that cannot
+ * tell reports UNKNOWN, never OFFLINE. Thread-safe; the caller runs one entry point per resource at
+ * a time.
+ */
+public final class ResourceAgent {
+  /** VCS truncates action output to this many bytes. */
+  static final int MAX_ACTION_OUTPUT = 2048;
+
+  private final VmBackend backend;
+  private final Ticker ticker;
+
+  public ResourceAgent(VmBackend backend, Ticker ticker) {
+    this.backend = backend;
+    this.ticker = ticker;
+  }
+
+  public VmBackend backend() {
+    return backend;
+  }
+
+  /** Returns the timeout of {@code ep} for {@code guest}: its framework attribute, else 60 s. */
+  public static Duration timeout(GuestSpec guest, EntryPoint ep) {
+    return Duration.ofSeconds(Math.max(1, guest.integer(ep.timeoutAttribute()).orElse(60)));
+  }
+
+  private Deadline deadline(GuestSpec guest, EntryPoint ep) {
+    return Deadline.in(timeout(guest, ep), ticker);
+  }
+
+  /** Reports the VM's state; never changes anything. */
+  public EntryResult monitor(GuestSpec guest) {
+    try {
+      VmStatus status = backend.inspect(guest, deadline(guest, EntryPoint.MONITOR));
+      StatePolicy policy = new StatePolicy(guest.bool("FailoverOnIOError", true));
+      MonitorResult r = VmStateTable.toMonitorResult(backend.name(), status, policy);
+      return new EntryResult(
+          EntryPoint.MONITOR, ExecStatus.DONE, Optional.of(r), 0, r.reason(), "");
+    } catch (BackendException e) {
+      // Whatever went wrong, we could not look: UNKNOWN, which nobody acts on.
+      MonitorResult r = MonitorResult.unknown(backend.name() + ": " + e.getMessage());
+      ExecStatus exec =
+          e.kind() == BackendException.Kind.TIMED_OUT ? ExecStatus.TIMED_OUT : ExecStatus.DONE;
+      return new EntryResult(EntryPoint.MONITOR, exec, Optional.of(r), 0, r.reason(), "");
+    }
+  }
+
+  /** Starts the VM here; asks the framework to wait DelayAfterGuestOnline before monitoring. */
+  public EntryResult online(GuestSpec guest) {
+    int wait = (int) Math.max(0, guest.integer("DelayAfterGuestOnline").orElse(5));
+    try {
+      backend.start(guest, deadline(guest, EntryPoint.ONLINE));
+      return new EntryResult(
+          EntryPoint.ONLINE,
+          ExecStatus.DONE,
+          Optional.empty(),
+          wait,
+          "guest " + guest.guestName() + " started (or already running)",
+          "");
+    } catch (BackendException e) {
+      return failed(EntryPoint.ONLINE, e);
+    }
+  }
+
+  /** Shuts the VM down gracefully, waiting up to DelayAfterGuestOffline, then syncs its config. */
+  public EntryResult offline(GuestSpec guest) {
+    try {
+      backend.shutdown(guest, deadline(guest, EntryPoint.OFFLINE));
+      return EntryResult.done(
+          EntryPoint.OFFLINE, "guest " + guest.guestName() + " shut down (or already off)");
+    } catch (BackendException e) {
+      return failed(EntryPoint.OFFLINE, e);
+    }
+  }
+
+  /** Forcibly stops the VM. */
+  public EntryResult clean(GuestSpec guest, CleanReason reason) {
+    try {
+      backend.destroy(guest, deadline(guest, EntryPoint.CLEAN));
+      return EntryResult.done(
+          EntryPoint.CLEAN,
+          "guest " + guest.guestName() + " destroyed (" + reason.description() + ")");
+    } catch (BackendException e) {
+      return failed(EntryPoint.CLEAN, e);
+    }
+  }
+
+  /** Live-migrates the VM to {@code target}, bounded by MigrateTimeout. */
+  public EntryResult migrate(GuestSpec guest, MigrationTarget target) {
+    try {
+      backend.migrate(guest, target, deadline(guest, EntryPoint.MIGRATE));
+      return EntryResult.done(
+          EntryPoint.MIGRATE, "guest " + guest.guestName() + " migrated to " + target.system());
+    } catch (BackendException e) {
+      return failed(EntryPoint.MIGRATE, e);
+    }
+  }
+
+  /** Runs a SupportedActions action. */
+  public EntryResult action(GuestSpec guest, String name, List<String> args) {
+    try {
+      ActionOutput out = backend.action(guest, name, args, deadline(guest, EntryPoint.ACTION));
+      String text = truncate(out.output());
+      return new EntryResult(
+          EntryPoint.ACTION,
+          out.success() ? ExecStatus.DONE : ExecStatus.FAILED,
+          Optional.empty(),
+          0,
+          "action " + name + (out.success() ? " succeeded" : " failed"),
+          text);
+    } catch (BackendException e) {
+      return failed(EntryPoint.ACTION, e);
+    }
+  }
+
+  private EntryResult failed(EntryPoint ep, BackendException e) {
+    ExecStatus exec =
+        switch (e.kind()) {
+          case TIMED_OUT -> ExecStatus.TIMED_OUT;
+          case UNSUPPORTED -> ExecStatus.UNSUPPORTED;
+          case NOT_FOUND, TRANSIENT, MISCONFIGURED, NOT_INSTALLED, PERMISSION, FAILED ->
+              ExecStatus.FAILED;
+        };
+    return new EntryResult(
+        ep, exec, Optional.empty(), 0, backend.name() + ": " + e.getMessage(), "");
+  }
+
+  static String truncate(String s) {
+    byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (b.length <= MAX_ACTION_OUTPUT) {
+      return s;
+    }
+    return new String(b, 0, MAX_ACTION_OUTPUT, java.nio.charset.StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,131 @@
+package org.havirt.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.havirt.config.ConfigModel.PlacedResource;
+import org.havirt.config.ast.AssocValue;
+import org.havirt.config.ast.Attribute;
+import org.havirt.config.ast.AttributeDecl;
+import org.havirt.config.ast.GroupDef;
+import org.havirt.config.ast.ListValue;
+import org.havirt.config.ast.Scalar;
+import org.havirt.config.ast.SystemDef;
+import org.havirt.config.ast.TypeDef;
+import org.havirt.config.ast.Value;
+import org.havirt.types.backend.AttributeValue;
+import org.havirt.types.backend.GuestSpec;
+
+/**
+ * Resolves a resource's attribute values for one system: framework defaults, then the type's
+ * defaults, then the resource's global values, then its {@code Attr@system} values. An association
+ * replaces the default whole, as in VCS.
+ */
+public final class ResourceResolver {
+  private final ConfigModel model;
+  private final TypeCatalog catalog;
+
+  public ResourceResolver(ConfigModel model, TypeCatalog catalog) {
+    this.model = model;
+    this.catalog = catalog;
+  }
+
+  /** A resource ready for a backend. */
+  public record Resolved(
+      PlacedResource placed, TypeDef type, GuestSpec spec, List<String> peerSystems) {}
+
+  /** Returns the resource named {@code resource} resolved for {@code system}. */
+  public Optional<Resolved> resolve(String resource, String system) {
+    Optional<PlacedResource> placed = model.resource(resource);
+    if (placed.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<TypeDef> type = catalog.type(placed.get().resource().type());
+    if (type.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, AttributeValue> values = new LinkedHashMap<>();
+    defaults(catalog.framework(), values);
+    defaults(type.get(), values);
+    for (Attribute a : placed.get().resource().attributes()) {
+      if (a.system().isEmpty()) {
+        values.put(a.name(), convert(a.value()));
+      }
+    }
+    for (Attribute a : placed.get().resource().attributes()) {
+      if (a.system().isPresent() && a.system().get().equals(system)) {
+        values.put(a.name(), convert(a.value()));
+      }
+    }
+    List<String> peers = new ArrayList<>();
+    List<String> peerHypervisors = new ArrayList<>();
+    for (String s : groupSystems(placed.get().group())) {
+      if (!s.equals(system)) {
+        peers.add(s);
+        peerHypervisors.add(hypervisorOf(s));
+      }
+    }
+    GuestSpec spec = new GuestSpec(resource, values, peerHypervisors);
+    return Optional.of(new Resolved(placed.get(), type.get(), spec, peers));
+  }
+
+  /** Returns the hypervisor host of {@code system}: its PhysicalServer attribute, else its name. */
+  public String hypervisorOf(String system) {
+    return systemAttribute(system, "PhysicalServer").orElse(system);
+  }
+
+  /** Returns a scalar attribute of system {@code system}, if set. */
+  public Optional<String> systemAttribute(String system, String attribute) {
+    for (SystemDef s : model.systems()) {
+      if (s.name().equals(system)) {
+        for (Attribute a : s.attributes()) {
+          if (a.name().equals(attribute)
+              && a.value() instanceof Scalar sc
+              && !sc.text().isBlank()) {
+            return Optional.of(sc.text());
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static List<String> groupSystems(Optional<GroupDef> group) {
+    List<String> out = new ArrayList<>();
+    group.ifPresent(
+        g ->
+            g.attributes().stream()
+                .filter(a -> a.name().equals("SystemList") && a.system().isEmpty())
+                .forEach(
+                    a -> {
+                      if (a.value() instanceof AssocValue av) {
+                        av.entries().forEach(e -> out.add(e.key().text()));
+                      } else if (a.value() instanceof ListValue l) {
+                        l.items().forEach(i -> out.add(i.text()));
+                      }
+                    }));
+    return out;
+  }
+
+  private static void defaults(TypeDef type, Map<String, AttributeValue> values) {
+    for (AttributeDecl d : type.declarations()) {
+      d.defaultValue().ifPresent(v -> values.put(d.name(), convert(v)));
+    }
+  }
+
+  /** Converts a written value to the backend's form. */
+  public static AttributeValue convert(Value v) {
+    if (v instanceof Scalar s) {
+      return new AttributeValue.Scalar(s.text());
+    }
+    if (v instanceof ListValue l) {
+      return new AttributeValue.Vector(l.items().stream().map(Scalar::text).toList());
+    }
+    AssocValue a = (AssocValue) v;
+    Map<String, String> m = new LinkedHashMap<>();
+    a.entries().forEach(e -> m.put(e.key().text(), e.value().text()));
+    return new AttributeValue.Association(m);
+  }
+}

@@ -1,0 +1,355 @@
+package org.havirt.backend.kvm;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.havirt.backend.kvm.internal.CallPool;
+import org.havirt.backend.kvm.internal.GuestFiles;
+import org.havirt.backend.kvm.internal.LibvirtSession;
+import org.havirt.backend.kvm.internal.NativeCalls;
+import org.havirt.types.Deadline;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.ActionOutput;
+import org.havirt.types.backend.BackendException;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.MigrationTarget;
+import org.havirt.types.backend.VmBackend;
+import org.havirt.types.backend.VmEventListener;
+import org.havirt.types.state.LibvirtStateTable;
+import org.havirt.types.state.VmState;
+import org.havirt.types.state.VmStatus;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.Error.ErrorNumber;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The KVM backend: libvirt through libvirt-java, plus our own JNA binding for the calls it lacks.
+ * Every call runs on a bounded pool with the caller's deadline; lifecycle and I/O-error events are
+ * passed on as hints; the connection reconnects by itself. Thread-safe.
+ */
+public final class LibvirtBackend implements VmBackend {
+  private static final Logger log = LoggerFactory.getLogger(LibvirtBackend.class);
+
+  /** VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE: the persistent config, complete. */
+  static final int PERSISTENT_XML = 2 | 1;
+
+  private final KvmSettings settings;
+  private final Ticker ticker;
+  private final CallPool pool;
+  private final LibvirtSession session;
+  private final GuestFiles files;
+  private final PeerGuard peers;
+  private final Migrator migrator;
+  private final GuestActions actions;
+  private final List<VmEventListener> listeners = new CopyOnWriteArrayList<>();
+  private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+  private final Map<String, Integer> syncedXmlHash = new ConcurrentHashMap<>();
+
+  public LibvirtBackend(KvmSettings settings, Ticker ticker) {
+    this.settings = settings;
+    this.ticker = ticker;
+    this.pool = new CallPool(settings.callThreads());
+    this.session = new LibvirtSession(settings.uri(), pool, ticker, this::dispatch);
+    this.files = new GuestFiles(settings.stateDir());
+    this.peers = new PeerGuard(settings, pool);
+    this.migrator = new Migrator(settings, pool, session, this);
+    this.actions = new GuestActions(this);
+  }
+
+  @Override
+  public String name() {
+    return "libvirt";
+  }
+
+  private void dispatch(String guest, String detail) {
+    if (guest != null) {
+      Object w = waiters.get(guest);
+      if (w != null) {
+        synchronized (w) {
+          w.notifyAll();
+        }
+      }
+    }
+    for (VmEventListener l : listeners) {
+      l.onVmEvent(guest, detail);
+    }
+  }
+
+  @Override
+  public AutoCloseable subscribe(VmEventListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Opens the connection now (it opens lazily otherwise), so events flow from the start. */
+  public void connect(Deadline deadline) throws BackendException {
+    session.connection(deadline);
+  }
+
+  Connect connection(Deadline d) throws BackendException {
+    return session.connection(d);
+  }
+
+  CallPool pool() {
+    return pool;
+  }
+
+  GuestFiles files() {
+    return files;
+  }
+
+  /** Returns the domain, or null if it is not defined here. Caller frees it. */
+  static Domain lookup(Connect c, String name) throws LibvirtException {
+    try {
+      return c.domainLookupByName(name);
+    } catch (LibvirtException e) {
+      if (e.getError() != null && e.getError().getCode() == ErrorNumber.VIR_ERR_NO_DOMAIN) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  static void free(Domain d) {
+    if (d != null) {
+      try {
+        d.free();
+      } catch (LibvirtException e) {
+        // freeing a handle cannot fail in a way we can act on
+      }
+    }
+  }
+
+  @Override
+  public VmStatus inspect(GuestSpec guest, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    Connect c = session.connection(deadline);
+    return pool.run(
+        "inspect " + name,
+        deadline,
+        () -> {
+          Domain dom = lookup(c, name);
+          if (dom == null) {
+            return session.migratedAway(name)
+                ? VmStatus.of(VmState.MIGRATED_AWAY, "not defined (migrated away)")
+                : VmStatus.of(VmState.NOT_DEFINED, "not defined on this host");
+          }
+          try {
+            int[] st = NativeCalls.state(dom);
+            VmStatus status = LibvirtStateTable.classify(st[0], st[1]);
+            if (guest.bool("ResyncVMCfg", false) && PeerGuard.isActive(st[0])) {
+              resync(guest, dom);
+            }
+            return status;
+          } finally {
+            free(dom);
+          }
+        });
+  }
+
+  /** ResyncVMCfg: writes the persistent XML back whenever it changed since the last write. */
+  private void resync(GuestSpec guest, Domain dom) throws LibvirtException {
+    String xml = dom.getXMLDesc(PERSISTENT_XML);
+    Integer last = syncedXmlHash.put(guest.guestName(), xml.hashCode());
+    if (last == null || last != xml.hashCode()) {
+      try {
+        List<java.nio.file.Path> written = files.writeBack(guest, xml);
+        if (!written.isEmpty()) {
+          log.info("guest config resynced guest={} files={}", guest.guestName(), written);
+        }
+      } catch (BackendException e) {
+        syncedXmlHash.remove(guest.guestName());
+        log.warn("guest config resync failed guest={} err={}", guest.guestName(), e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void start(GuestSpec guest, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    Connect c = session.connection(deadline);
+    int[] here =
+        pool.run(
+            "inspect " + name,
+            deadline,
+            () -> {
+              Domain dom = lookup(c, name);
+              try {
+                return dom == null ? null : NativeCalls.state(dom);
+              } finally {
+                free(dom);
+              }
+            });
+    if (here != null && PeerGuard.isActive(here[0])) {
+      return; // already running here: online is idempotent
+    }
+    peers.check(guest, deadline);
+    pool.run(
+        "start " + name,
+        deadline,
+        () -> {
+          Domain dom = lookup(c, name);
+          try {
+            if (dom == null) {
+              GuestFiles.Definition def =
+                  files
+                      .definitionFor(guest)
+                      .orElseThrow(
+                          () ->
+                              new BackendException(
+                                  BackendException.Kind.MISCONFIGURED,
+                                  "guest "
+                                      + name
+                                      + " is not defined on this host, and neither "
+                                      + "GuestConfigFilePath nor SyncDir holds its definition"));
+              dom = c.domainDefineXML(def.xml());
+              files.markDefinedByAgent(name);
+              log.info("guest defined guest={} from={}", name, def.source());
+            }
+            if (!PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              dom.create();
+            }
+            session.forgetMigration(name);
+            return null;
+          } finally {
+            free(dom);
+          }
+        });
+  }
+
+  @Override
+  public void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    Connect c = session.connection(deadline);
+    boolean requested =
+        pool.run(
+            "shutdown " + name,
+            deadline,
+            () -> {
+              Domain dom = lookup(c, name);
+              try {
+                if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+                  return false;
+                }
+                NativeCalls.shutdown(dom);
+                return true;
+              } finally {
+                free(dom);
+              }
+            });
+    if (requested) {
+      long delay = guest.integer("DelayAfterGuestOffline").orElse(30);
+      if (!waitUntilInactive(c, name, deadline.atMost(Duration.ofSeconds(delay)))) {
+        return; // still running: the framework judges "offline ineffective" and cleans
+      }
+    }
+    finishOffline(c, guest, deadline);
+  }
+
+  @Override
+  public void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    Connect c = session.connection(deadline);
+    pool.run(
+        "destroy " + name,
+        deadline,
+        () -> {
+          Domain dom = lookup(c, name);
+          try {
+            if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              NativeCalls.destroy(dom);
+            }
+            return null;
+          } finally {
+            free(dom);
+          }
+        });
+    finishOffline(c, guest, deadline);
+  }
+
+  /** After the guest stopped: write its config back, then undefine it if the agent defined it. */
+  private void finishOffline(Connect c, GuestSpec guest, Deadline deadline)
+      throws BackendException {
+    String name = guest.guestName();
+    pool.run(
+        "sync config of " + name,
+        deadline,
+        () -> {
+          Domain dom = lookup(c, name);
+          if (dom == null) {
+            files.forgetDefinition(name);
+            return null;
+          }
+          try {
+            if (PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              return null; // something started it again meanwhile: leave it alone
+            }
+            files.writeBack(guest, dom.getXMLDesc(PERSISTENT_XML));
+            if (files.definedByAgent(name)) {
+              dom.undefine();
+              files.forgetDefinition(name);
+              log.info("guest undefined guest={} reason=defined by the agent", name);
+            }
+            return null;
+          } finally {
+            free(dom);
+          }
+        });
+  }
+
+  /** Waits for {@code name} to stop: woken by events, re-checked every second as the safety net. */
+  boolean waitUntilInactive(Connect c, String name, Deadline until) throws BackendException {
+    Object w = waiters.computeIfAbsent(name, k -> new Object());
+    while (true) {
+      boolean active =
+          pool.run(
+              "inspect " + name,
+              until.isExpired() ? Deadline.in(Duration.ofSeconds(5), ticker) : until,
+              () -> {
+                Domain dom = lookup(c, name);
+                try {
+                  return dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0]);
+                } finally {
+                  free(dom);
+                }
+              });
+      if (!active) {
+        return true;
+      }
+      if (until.isExpired()) {
+        return false;
+      }
+      synchronized (w) {
+        try {
+          w.wait(Math.max(1, Math.min(1000, until.remaining().toMillis())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void migrate(GuestSpec guest, MigrationTarget target, Deadline deadline)
+      throws BackendException {
+    migrator.migrate(guest, target, deadline);
+  }
+
+  @Override
+  public ActionOutput action(GuestSpec guest, String action, List<String> args, Deadline deadline)
+      throws BackendException {
+    return actions.run(guest, action, args, deadline);
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    pool.close();
+  }
+}

@@ -1,0 +1,126 @@
+package org.havirt.backend.kvm;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.havirt.backend.kvm.internal.CallPool;
+import org.havirt.backend.kvm.internal.LibvirtSession;
+import org.havirt.types.Deadline;
+import org.havirt.types.backend.BackendException;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.MigrationTarget;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live migration to another hypervisor: persistent on the target, undefined here. The migration job
+ * is aborted if it has not finished by the deadline (MigrateTimeout), leaving the guest running
+ * here.
+ */
+final class Migrator {
+  private static final Logger log = LoggerFactory.getLogger(Migrator.class);
+
+  /** VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE. */
+  private static final long FLAGS = 1 | 8 | 16;
+
+  /** How long an aborted migration may take to wind down before we stop waiting for it. */
+  private static final Duration ABORT_GRACE = Duration.ofSeconds(30);
+
+  private final KvmSettings settings;
+  private final CallPool pool;
+  private final LibvirtSession session;
+  private final LibvirtBackend backend;
+
+  Migrator(KvmSettings settings, CallPool pool, LibvirtSession session, LibvirtBackend backend) {
+    this.settings = settings;
+    this.pool = pool;
+    this.session = session;
+    this.backend = backend;
+  }
+
+  void migrate(GuestSpec guest, MigrationTarget target, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    String destUri = settings.hypervisorUri(target.hypervisor());
+    String dataUri = settings.dataUri(target.hypervisor()).orElse(null);
+    Connect c = session.connection(deadline);
+    Connect dest =
+        pool.run(
+            "connect to " + destUri,
+            deadline.atMost(Duration.ofSeconds(30)),
+            () -> new Connect(destUri));
+    try {
+      Domain dom = pool.run("look up " + name, deadline, () -> LibvirtBackend.lookup(c, name));
+      if (dom == null) {
+        throw new BackendException(
+            BackendException.Kind.NOT_FOUND, "guest " + name + " is not defined on this host");
+      }
+      try {
+        // Other hosts should find the newest definition even if the migration fails half-way.
+        String xml =
+            pool.run(
+                "read config of " + name,
+                deadline,
+                () -> dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML));
+        backend.files().writeBack(guest, xml);
+        log.info("migration started guest={} target={} uri={}", name, target.system(), destUri);
+        Future<Domain> job =
+            pool.submit("migrate " + name, () -> dom.migrate(dest, FLAGS, null, dataUri, 0));
+        Domain moved = await(name, job, deadline, dom);
+        LibvirtBackend.free(moved);
+        session.noteMigratedAway(name);
+        // The source definition is gone (UNDEFINE_SOURCE), and with it any claim we had on it.
+        backend.files().forgetDefinition(name);
+        log.info("migration done guest={} target={}", name, target.system());
+      } finally {
+        LibvirtBackend.free(dom);
+      }
+    } finally {
+      pool.run(
+          "disconnect from " + destUri,
+          Deadline.in(Duration.ofSeconds(5)),
+          () -> {
+            dest.close();
+            return null;
+          });
+    }
+  }
+
+  private Domain await(String name, Future<Domain> job, Deadline deadline, Domain dom)
+      throws BackendException {
+    try {
+      return job.get(Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      log.warn("migration timed out, aborting guest={}", name);
+      try {
+        pool.run(
+            "abort migration of " + name,
+            Deadline.in(Duration.ofSeconds(10)),
+            () -> dom.abortJob());
+        job.get(ABORT_GRACE.toSeconds(), TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException | BackendException ignored) {
+        // The abort either ended the job (its migrate call then fails) or libvirt is stuck; both
+        // are reported the same way below.
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      throw new BackendException(
+          BackendException.Kind.TIMED_OUT,
+          "migration of " + name + " did not finish within MigrateTimeout; the job was aborted");
+    } catch (ExecutionException e) {
+      throw CallPool.unwrap("migrate " + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException(
+          BackendException.Kind.TRANSIENT, "migration of " + name + " interrupted");
+    }
+  }
+
+  static String describe(LibvirtException e) {
+    return e.getError() == null ? e.getMessage() : e.getError().getMessage();
+  }
+}

@@ -1,0 +1,110 @@
+package org.havirt.backend.kvm;
+
+import org.havirt.backend.kvm.internal.CallPool;
+import org.havirt.backend.kvm.internal.NativeCalls;
+import org.havirt.types.Deadline;
+import org.havirt.types.backend.BackendException;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.state.LibvirtDomainState;
+import org.havirt.types.state.LibvirtStateTable;
+import org.havirt.types.state.VmStatus;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The split-brain guard: before starting a guest, look at every peer hypervisor that could run it
+ * and refuse if it runs there. A peer that cannot be reached is presumed down (that is when a
+ * failover happens) and is logged; only a peer that answers "running" stops the start.
+ */
+final class PeerGuard {
+  private static final Logger log = LoggerFactory.getLogger(PeerGuard.class);
+
+  private final KvmSettings settings;
+  private final CallPool pool;
+
+  PeerGuard(KvmSettings settings, CallPool pool) {
+    this.settings = settings;
+    this.pool = pool;
+  }
+
+  /** Throws FAILED if {@code guest} runs on one of its peers. */
+  void check(GuestSpec guest, Deadline deadline) throws BackendException {
+    for (String peer : guest.peerHypervisors()) {
+      String uri = settings.hypervisorUri(peer);
+      Deadline d = deadline.atMost(settings.peerCheckTimeout());
+      int[] there;
+      try {
+        there = pool.run("check peer " + peer, d, () -> stateOn(uri, guest.guestName()));
+      } catch (BackendException e) {
+        log.warn(
+            "peer unreachable, cannot check it guest={} peer={} err={}",
+            guest.guestName(),
+            peer,
+            e.getMessage());
+        continue;
+      }
+      if (there != null && isActive(there[0])) {
+        VmStatus words = LibvirtStateTable.classify(there[0], there[1]);
+        throw new BackendException(
+            BackendException.Kind.FAILED,
+            "guest "
+                + guest.guestName()
+                + " is "
+                + words.native_()
+                + " on peer "
+                + peer
+                + "; refusing to start a second copy");
+      }
+    }
+  }
+
+  /**
+   * Returns libvirt's {state, reason} of {@code guest} at {@code uri}, or null if not defined
+   * there.
+   */
+  private static int[] stateOn(String uri, String guest) throws LibvirtException, BackendException {
+    Connect c = new Connect(uri);
+    try {
+      Domain dom;
+      try {
+        dom = c.domainLookupByName(guest);
+      } catch (LibvirtException e) {
+        if (e.getError() != null
+            && e.getError().getCode() == org.libvirt.Error.ErrorNumber.VIR_ERR_NO_DOMAIN) {
+          return null;
+        }
+        throw e;
+      }
+      try {
+        return NativeCalls.state(dom);
+      } finally {
+        dom.free();
+      }
+    } finally {
+      c.close();
+    }
+  }
+
+  /**
+   * Returns whether a domain in libvirt state {@code state} has a qemu process, and so holds its
+   * disks: starting another copy would corrupt them. Judged on libvirt's own state, because
+   * "suspended" covers both a running pmsuspended guest and a managed save with no process.
+   */
+  static boolean isActive(int state) {
+    return LibvirtDomainState.fromCode(state)
+        .map(
+            s ->
+                switch (s) {
+                    // Shut off or crashed: no qemu process, nothing to protect.
+                  case SHUTOFF, CRASHED -> false;
+                    // Running, idle, paused, shutting down, suspended to RAM: qemu holds the disks.
+                  case RUNNING, BLOCKED, PAUSED, SHUTDOWN, PMSUSPENDED -> true;
+                    // libvirt cannot say: assume the worst.
+                  case NOSTATE -> true;
+                })
+        .orElse(true);
+  }
+}
