@@ -291,15 +291,32 @@ public final class LibvirtBackend implements VmBackend {
             }
             files.writeBack(guest, dom.getXMLDesc(PERSISTENT_XML));
             if (files.definedByAgent(name)) {
-              dom.undefine();
-              files.forgetDefinition(name);
-              log.info("guest undefined guest={} reason=defined by the agent", name);
+              undefineOurs(dom, name);
             }
             return null;
           } finally {
             free(dom);
           }
         });
+  }
+
+  /**
+   * Undefines a definition the agent made. A managed-save image or snapshots make libvirt refuse;
+   * removing them would throw away the guest's saved memory or history, so the definition stays
+   * (and stays ours). The guest is stopped either way: this is housekeeping, never a failure.
+   */
+  private void undefineOurs(Domain dom, String name) {
+    try {
+      if (dom.hasManagedSaveImage() == 1) {
+        log.info("guest definition kept guest={} reason=managed save image exists", name);
+        return;
+      }
+      dom.undefine();
+      files.forgetDefinition(name);
+      log.info("guest undefined guest={} reason=defined by the agent", name);
+    } catch (LibvirtException e) {
+      log.warn("guest definition kept guest={} err={}", name, e.getMessage());
+    }
   }
 
   /** Waits for {@code name} to stop: woken by events, re-checked every second as the safety net. */

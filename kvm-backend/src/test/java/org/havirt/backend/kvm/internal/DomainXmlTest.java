@@ -1,0 +1,40 @@
+package org.havirt.backend.kvm.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class DomainXmlTest {
+  @Test
+  void readsNameAndDisks() {
+    var doc =
+        DomainXml.parse(
+            """
+        <domain type='kvm'><name>vm1</name><devices>
+          <disk type='file' device='disk'><source file='/vm/a.qcow2'/><target dev='vda'/></disk>
+          <disk type='block' device='disk'><source dev='/dev/vg/b'/><target dev='vdb'/></disk>
+          <disk type='file' device='cdrom'><target dev='hdc'/></disk>
+          <disk type='network' device='disk'><source protocol='rbd' name='pool/img'/><target dev='vdc'/></disk>
+        </devices><metadata><x><name>not-this</name></x></metadata></domain>""");
+    assertThat(DomainXml.name(doc)).isEqualTo("vm1");
+    assertThat(DomainXml.disks(doc))
+        .containsExactly(
+            new DomainXml.DiskSource("disk", "vda", "/vm/a.qcow2", "file"),
+            new DomainXml.DiskSource("disk", "vdb", "/dev/vg/b", "block"),
+            new DomainXml.DiskSource("cdrom", "hdc", "", "file"),
+            new DomainXml.DiskSource("disk", "vdc", "pool/img", "network"));
+  }
+
+  @Test
+  void refusesWhatIsNotADomainAndExternalEntities() {
+    assertThatThrownBy(() -> DomainXml.parse("<network/>")).hasMessageContaining("not <domain>");
+    assertThatThrownBy(() -> DomainXml.parse("<domain><name>x</name"))
+        .hasMessageStartingWith("not well-formed XML");
+    assertThatThrownBy(
+            () ->
+                DomainXml.parse(
+                    "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain><name>&x;</name></domain>"))
+        .hasMessageStartingWith("not well-formed XML");
+  }
+}

@@ -1,0 +1,213 @@
+package org.havirt.kvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.havirt.agent.resource.EntryResult;
+import org.havirt.agent.resource.ResourceAgent;
+import org.havirt.backend.kvm.KvmSettings;
+import org.havirt.backend.kvm.LibvirtBackend;
+import org.havirt.testing.PrivateLibvirtd;
+import org.havirt.types.Deadline;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.MonitorResult;
+import org.havirt.types.ResourceState;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.MigrationTarget;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real QEMU (TCG) guests under two private libvirtd instances ("qa" and "qb", both on this
+ * machine): crash detection through events, a libvirtd restart, and live migration by the agent and
+ * behind its back.
+ */
+class KvmQemuIT {
+  @TempDir static Path root;
+  static PrivateLibvirtd qa;
+  static PrivateLibvirtd qb;
+  LibvirtBackend backendA;
+  LibvirtBackend backendB;
+  ResourceAgent agentA;
+  ResourceAgent agentB;
+  EventRecorder eventsA;
+
+  @BeforeAll
+  static void startDaemons() throws Exception {
+    Optional<String> why = PrivateLibvirtd.qemuUnavailable();
+    assumeTrue(why.isEmpty(), () -> why.get());
+    qa = PrivateLibvirtd.qemu(root.resolve("qa"), "0a0a0a0a-0000-4000-8000-00000000000a");
+    qb = PrivateLibvirtd.qemu(root.resolve("qb"), "0b0b0b0b-0000-4000-8000-00000000000b");
+  }
+
+  @AfterAll
+  static void stopDaemons() throws IOException {
+    if (qa != null) {
+      qa.close();
+    }
+    if (qb != null) {
+      qb.close();
+    }
+  }
+
+  static KvmSettings settings(PrivateLibvirtd d) {
+    // %h is the daemon's directory name: the "hypervisor host" of these tests.
+    String template = "qemu+unix:///system?socket=" + root.resolve("%h/sock/libvirt-sock");
+    return new KvmSettings(
+        d.uri(),
+        d.dir().resolve("havirt-state"),
+        template,
+        Optional.of("tcp://127.0.0.1"),
+        8,
+        Duration.ofSeconds(3));
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    backendA = new LibvirtBackend(settings(qa), Ticker.SYSTEM);
+    backendB = new LibvirtBackend(settings(qb), Ticker.SYSTEM);
+    eventsA = new EventRecorder();
+    backendA.subscribe(eventsA);
+    backendA.connect(Deadline.in(Duration.ofSeconds(10)));
+    agentA = new ResourceAgent(backendA, Ticker.SYSTEM);
+    agentB = new ResourceAgent(backendB, Ticker.SYSTEM);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    backendA.close();
+    backendB.close();
+    for (PrivateLibvirtd d : List.of(qa, qb)) {
+      for (String name : d.virsh("list", "--all", "--name").split("\n")) {
+        if (!name.isBlank()) {
+          PrivateLibvirtd.run(
+              List.of("virsh", "-q", "-c", d.uri(), "destroy", name.trim()),
+              Duration.ofSeconds(20));
+          d.virsh("undefine", name.trim());
+        }
+      }
+    }
+  }
+
+  private void defineAndStart(PrivateLibvirtd d, String name) throws Exception {
+    Path xml = d.dir().resolve(name + ".xml");
+    Files.writeString(xml, Guests.qemuXml(name));
+    d.virsh("define", xml.toString());
+    d.virsh("start", name);
+  }
+
+  private static MonitorResult monitor(ResourceAgent a, GuestSpec g) {
+    return a.monitor(g).state().orElseThrow();
+  }
+
+  /**
+   * Polls the monitor until {@code wanted} (the agent would be woken by an event or its interval).
+   */
+  private static MonitorResult awaitState(
+      ResourceAgent a, GuestSpec g, ResourceState wanted, Duration within)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    MonitorResult r = monitor(a, g);
+    while (r.state() != wanted && System.nanoTime() < deadline) {
+      Thread.sleep(100); // polling a daemon that is restarting; no event exists for "it is back"
+      r = monitor(a, g);
+    }
+    return r;
+  }
+
+  @Test
+  void killingQemuIsSeenAsOfflineCrashedThroughAnEvent() throws Exception {
+    GuestSpec g = Guests.spec("crashy");
+    Path xml = qa.dir().resolve("crashy.xml");
+    Files.writeString(xml, Guests.qemuXml("crashy"));
+    assertThat(agentA.online(Guests.spec("crashy", "GuestConfigFilePath", xml.toString())).exec())
+        .isEqualTo(ExecStatus.DONE);
+    assertThat(monitor(agentA, g))
+        .isEqualTo(MonitorResult.online(100, "libvirt: running (booted)"));
+    eventsA.clear();
+    long pid = qa.qemuPid("crashy");
+    long t0 = System.nanoTime();
+    PrivateLibvirtd.run(List.of("kill", "-9", Long.toString(pid)), Duration.ofSeconds(5));
+    EventRecorder.Event e = eventsA.await("crashy", "STOPPED", Duration.ofSeconds(15));
+    assertThat(e).as("STOPPED event after kill -9").isNotNull();
+    assertThat(monitor(agentA, g)).isEqualTo(MonitorResult.offline("libvirt: shut off (crashed)"));
+    System.out.printf(
+        "kill -9 to STOPPED event: %.1f ms (%s)%n", (e.atNanos() - t0) / 1e6, e.detail());
+  }
+
+  @Test
+  void libvirtdKilledAndRestartedGivesUnknownThenTheTrueStateWithoutTouchingTheGuest()
+      throws Exception {
+    defineAndStart(qa, "survivor");
+    GuestSpec g = Guests.spec("survivor", "MonitorTimeout", "3");
+    assertThat(monitor(agentA, g).state()).isEqualTo(ResourceState.ONLINE);
+    long pid = qa.qemuPid("survivor");
+    qa.kill();
+    EntryResult down = agentA.monitor(g);
+    assertThat(down.state().orElseThrow().state()).isEqualTo(ResourceState.UNKNOWN);
+    qa.restart();
+    MonitorResult back = awaitState(agentA, g, ResourceState.ONLINE, Duration.ofSeconds(30));
+    assertThat(back.state()).isEqualTo(ResourceState.ONLINE);
+    assertThat(back.confidence()).isEqualTo(100);
+    assertThat(qa.qemuPid("survivor"))
+        .as("the same qemu process: nothing restarted it")
+        .isEqualTo(pid);
+  }
+
+  @Test
+  void liveMigrationThroughTheMigrateEntryPoint() throws Exception {
+    defineAndStart(qa, "mover");
+    GuestSpec g = Guests.spec("mover", "MigrateTimeout", "120");
+    EntryResult r = agentA.migrate(g, new MigrationTarget("nodeB", "qb"));
+    assertThat(r.exec()).as(r.reason()).isEqualTo(ExecStatus.DONE);
+    assertThat(monitor(agentA, g))
+        .isEqualTo(MonitorResult.intentionalOffline("libvirt: not defined (migrated away)"));
+    assertThat(monitor(agentB, g))
+        .isEqualTo(MonitorResult.online(100, "libvirt: running (migrated)"));
+    assertThat(qb.virsh("list", "--persistent", "--name")).contains("mover");
+    assertThat(qa.virsh("list", "--all", "--name")).doesNotContain("mover");
+  }
+
+  @Test
+  void aMigrationBehindTheAgentsBackIsClassifiedTheSameWay() throws Exception {
+    defineAndStart(qa, "sneaky");
+    GuestSpec g = Guests.spec("sneaky");
+    assertThat(monitor(agentA, g).state()).isEqualTo(ResourceState.ONLINE);
+    eventsA.clear();
+    qa.virsh(
+        "migrate",
+        "--live",
+        "--persistent",
+        "--undefinesource",
+        "sneaky",
+        qb.uri(),
+        "--migrateuri",
+        "tcp://127.0.0.1");
+    assertThat(eventsA.await("sneaky", "STOPPED MIGRATED", Duration.ofSeconds(15)))
+        .as("STOPPED MIGRATED event")
+        .isNotNull();
+    assertThat(monitor(agentA, g))
+        .isEqualTo(MonitorResult.intentionalOffline("libvirt: not defined (migrated away)"));
+    assertThat(monitor(agentB, g).state()).isEqualTo(ResourceState.ONLINE);
+
+    // Back again, this time keeping the definition on the source: "shut off (migrated)".
+    qb.virsh(
+        "migrate", "--live", "--persistent", "sneaky", qa.uri(), "--migrateuri", "tcp://127.0.0.1");
+    assertThat(monitor(agentA, g))
+        .isEqualTo(MonitorResult.online(100, "libvirt: running (migrated)"));
+    qa.virsh("migrate", "--live", "sneaky", qb.uri(), "--migrateuri", "tcp://127.0.0.1");
+    assertThat(monitor(agentA, g))
+        .isEqualTo(MonitorResult.intentionalOffline("libvirt: shut off (migrated)"));
+  }
+}
