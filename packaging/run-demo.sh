@@ -1,21 +1,101 @@
 #!/usr/bin/env bash
-# The main job on its embedded default: builds havirt if needed and runs it on the demo
-# configuration. Works on a fresh Debian 12 with Java 17 and Maven.
+# The main job on its embedded default: builds havirt if needed, starts a private libvirtd with
+# libvirt's test driver (nothing of the host's libvirt is touched) and drives the demo guests of
+# packaging/demo/main.cf with the real havirt command. Works on a fresh Debian 12 with Java 17
+# and Maven (as root it installs the libvirt packages it needs). Cleans up after itself.
 #
-# Today the agent daemon is not there yet (issue "The agent daemon …"): the demo checks and
-# prints the demo configuration with the real CLI.
+# The agent daemon arrives with its own issue; until then the demo runs single entry points
+# with `havirt invoke`, exactly as an engine's script would.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+
+for p in libvirt-daemon libvirt-clients; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    [ "$(id -u)" -eq 0 ] || { echo "run-demo: $p is missing; run as root to install it" >&2; exit 2; }
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvirt-daemon libvirt-clients >/dev/null
+    break
+  fi
+done
+
 dist=packaging/target/havirt
-if [ ! -x "$dist/bin/havirt" ] || [ -n "$(find . -name '*.java' -newer "$dist/lib" -print -quit 2>/dev/null)" ]; then
+if [ ! -x "$dist/bin/havirt" ] || [ -n "$(find . -path ./packaging/target -prune -o -name '*.java' -newer "$dist/lib" -print -quit)" ]; then
   echo "== building havirt"
   mvn -B -q -ntp install -DskipTests
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cp packaging/demo/main.cf "$dist/conf/types.cf" "$dist/conf/KVMGuestTypes.cf" "$work/"
-echo "== havirt config check main.cf"
-"$dist/bin/havirt" config check "$work/main.cf"
-echo "== havirt config print main.cf"
-"$dist/bin/havirt" config print "$work/main.cf"
+
+W=$(mktemp -d /tmp/havirt-demo.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+# One private libvirtd (test driver) per demo node, node1 and node2, each under $W/<node>.
+start_libvirtd() {
+  local d=$W/$1
+  mkdir -p "$d/run" "$d/nodrivers"
+  cat > "$d/libvirtd.conf" <<CONF
+unix_sock_dir = "$d/run"
+unix_sock_rw_perms = "0770"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+log_outputs = "3:file:$d/libvirtd.log"
+CONF
+  LIBVIRT_DRIVER_DIR="$d/nodrivers" libvirtd -f "$d/libvirtd.conf" -p "$d/libvirtd.pid" >"$d/libvirtd.out" 2>&1 &
+  pids+=($!)
+  local uri="test+unix:///default?socket=$d/run/libvirt-sock"
+  for _ in $(seq 200); do virsh -q -c "$uri" uri >/dev/null 2>&1 && break; sleep 0.05; done
+  # The test driver forgets everything when its last client leaves: keep one connected.
+  virsh -c "$uri" event --loop --all >"$d/events.log" 2>&1 &
+  pids+=($!)
+}
+echo "== starting private libvirtds (test driver) for node1 and node2 in $W"
+mkdir -p "$W/sync" "$W/state"
+start_libvirtd node1
+start_libvirtd node2
+export HAVIRT_LIBVIRT_URI="test+unix:///default?socket=$W/node1/run/libvirt-sock"
+# How node1 reaches another node's libvirtd (%h = the node): used to migrate and to look at peers.
+export HAVIRT_MIGRATE_URI="test+unix:///default?socket=$W/%h/run/libvirt-sock"
+export HAVIRT_STATE_DIR="$W/state"
+NODE2_URI="test+unix:///default?socket=$W/node2/run/libvirt-sock"
+
+for g in demo-web demo-db; do
+  cat > "$W/sync/$g.xml" <<XML
+<domain type='test'><name>$g</name><memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>
+XML
+done
+sed "s|@DEMO_DIR@|$W|g" packaging/demo/main.cf > "$W/main.cf"
+cp "$dist/conf/types.cf" "$dist/conf/KVMGuestTypes.cf" "$W/"
+
+havirt() { "$dist/bin/havirt" "$@"; }
+run() { echo "\$ havirt $*"; set +e; havirt "$@"; echo "  (exit $?)"; set -e; }
+
+echo "== the configuration"
+run config check "$W/main.cf"
+echo "== bring the group online on node1 (child first, as the engine would)"
+run invoke monitor db_vm -c "$W/main.cf" --sys node1
+run invoke online db_vm -c "$W/main.cf" --sys node1
+run invoke online web_vm -c "$W/main.cf" --sys node1
+run invoke monitor web_vm -c "$W/main.cf" --sys node1
+echo "== someone destroys demo-web behind the agent's back"
+echo "\$ virsh destroy demo-web"; virsh -q -c "$HAVIRT_LIBVIRT_URI" destroy demo-web
+run invoke monitor web_vm -c "$W/main.cf" --sys node1
+echo "== the engine cleans it (reason 4: unexpected offline) and restarts it"
+run invoke clean web_vm -c "$W/main.cf" --sys node1 --reason 4
+run invoke online web_vm -c "$W/main.cf" --sys node1
+run invoke monitor web_vm -c "$W/main.cf" --sys node1
+echo "== take everything offline; the definitions the agent made are written back and removed"
+run invoke offline web_vm -c "$W/main.cf" --sys node1
+run invoke offline db_vm -c "$W/main.cf" --sys node1
+echo "\$ virsh list --all"; virsh -c "$HAVIRT_LIBVIRT_URI" list --all
+echo "== split-brain guard: demo-web is started on node2 by hand; node1 refuses to start a second copy"
+echo "\$ virsh -c node2 define + start demo-web"
+virsh -q -c "$NODE2_URI" define "$W/sync/demo-web.xml" >/dev/null
+virsh -q -c "$NODE2_URI" start demo-web
+run invoke online web_vm -c "$W/main.cf" --sys node1
+run invoke monitor web_vm -c "$W/main.cf" --sys node1
+echo "== done; cleaning up"

@@ -101,6 +101,15 @@ public final class PrivateLibvirtd implements AutoCloseable {
    */
   public static PrivateLibvirtd qemu(Path dir, String hostUuid)
       throws IOException, InterruptedException {
+    return qemu(dir, hostUuid, null);
+  }
+
+  /**
+   * As {@link #qemu(Path, String)}; incoming migrations listen only on {@code migrationAddress}
+   * (e.g. 127.0.0.2) when it is not null, so a test can put a relay in front of it.
+   */
+  public static PrivateLibvirtd qemu(Path dir, String hostUuid, String migrationAddress)
+      throws IOException, InterruptedException {
     ensureQemuUser();
     for (String sub : List.of("etc", "run", "lib", "cache", "log", "sock")) {
       Files.createDirectories(dir.resolve(sub));
@@ -130,6 +139,7 @@ public final class PrivateLibvirtd implements AutoCloseable {
             "stdio_handler = \"file\"",
             "namespaces = [ ]",
             "cgroup_controllers = [ ]",
+            migrationAddress == null ? "" : "migration_address = \"" + migrationAddress + "\"",
             ""));
     String script =
         "mount --bind "

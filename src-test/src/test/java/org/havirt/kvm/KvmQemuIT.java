@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import org.havirt.agent.resource.ResourceAgent;
 import org.havirt.backend.kvm.KvmSettings;
 import org.havirt.backend.kvm.LibvirtBackend;
 import org.havirt.testing.PrivateLibvirtd;
+import org.havirt.testing.ThrottledRelay;
 import org.havirt.types.Deadline;
 import org.havirt.types.ExecStatus;
 import org.havirt.types.MonitorResult;
@@ -177,6 +180,62 @@ class KvmQemuIT {
         .isEqualTo(MonitorResult.online(100, "libvirt: running (migrated)"));
     assertThat(qb.virsh("list", "--persistent", "--name")).contains("mover");
     assertThat(qa.virsh("list", "--all", "--name")).doesNotContain("mover");
+  }
+
+  @Test
+  void aMigrationThatOverrunsMigrateTimeoutIsAbortedAndTheGuestStaysHere() throws Exception {
+    // The migration stream crosses a 32 KiB/s link: a relay on 127.0.0.3 in front of a target
+    // daemon whose qemu accepts migrations only on 127.0.0.2. It cannot finish in 6 s.
+    try (PrivateLibvirtd qc =
+        PrivateLibvirtd.qemu(
+            root.resolve("qc"), "0c0c0c0c-0000-4000-8000-00000000000c", "127.0.0.2")) {
+      InetAddress slow = InetAddress.getByName("127.0.0.3");
+      InetAddress real = InetAddress.getByName("127.0.0.2");
+      int port = ThrottledRelay.freePort(slow, real);
+      try (ThrottledRelay relay =
+          new ThrottledRelay(
+              new InetSocketAddress(slow, port), new InetSocketAddress(real, port), 32 * 1024)) {
+        String template = "qemu+unix:///system?socket=" + root.resolve("%h/sock/libvirt-sock");
+        LibvirtBackend viaSlowLink =
+            new LibvirtBackend(
+                new KvmSettings(
+                    qa.uri(),
+                    qa.dir().resolve("havirt-state"),
+                    template,
+                    Optional.of("tcp://127.0.0.3:" + relay.port()),
+                    8,
+                    Duration.ofSeconds(3)),
+                Ticker.SYSTEM);
+        try {
+          defineAndStart(qa, "slow");
+          GuestSpec g = Guests.spec("slow", "MigrateTimeout", "6");
+          long t0 = System.nanoTime();
+          EntryResult r =
+              new ResourceAgent(viaSlowLink, Ticker.SYSTEM)
+                  .migrate(g, new MigrationTarget("nodeC", "qc"));
+          Duration took = Duration.ofNanos(System.nanoTime() - t0);
+          assertThat(r.exec()).as(r.reason()).isEqualTo(ExecStatus.TIMED_OUT);
+          assertThat(r.reason())
+              .contains("did not finish within MigrateTimeout; the job was aborted");
+          assertThat(took).as("answered by the deadline").isLessThan(Duration.ofMillis(6500));
+          MonitorResult here = awaitState(agentA, g, ResourceState.ONLINE, Duration.ofSeconds(30));
+          assertThat(here.state()).isEqualTo(ResourceState.ONLINE);
+          long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+          while (qc.virsh("list", "--all", "--name").contains("slow")
+              && System.nanoTime() < deadline) {
+            Thread.sleep(
+                100); // the target tears its half down after the abort; no event reaches us
+          }
+          assertThat(qc.virsh("list", "--all", "--name")).doesNotContain("slow");
+          MonitorResult after = agentA.monitor(g).state().orElseThrow();
+          assertThat(after.confidence()).isEqualTo(100);
+          // libvirt says "unpaused" or "migration canceled" depending on how far the job got.
+          assertThat(after.reason()).startsWith("libvirt: running (");
+        } finally {
+          viaSlowLink.close();
+        }
+      }
+    }
   }
 
   @Test

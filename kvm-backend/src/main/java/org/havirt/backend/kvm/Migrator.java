@@ -13,7 +13,6 @@ import org.havirt.types.backend.GuestSpec;
 import org.havirt.types.backend.MigrationTarget;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
-import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +27,8 @@ final class Migrator {
   /** VIR_MIGRATE_LIVE | VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE. */
   private static final long FLAGS = 1 | 8 | 16;
 
-  /** How long an aborted migration may take to wind down before we stop waiting for it. */
-  private static final Duration ABORT_GRACE = Duration.ofSeconds(30);
+  /** The part of MigrateTimeout kept for aborting the job and answering before the deadline. */
+  private static final Duration ABORT_RESERVE = Duration.ofSeconds(5);
 
   private final KvmSettings settings;
   private final CallPool pool;
@@ -90,27 +89,37 @@ final class Migrator {
     }
   }
 
+  /**
+   * Waits for the migration. It may use the budget less a reserve; then the job is aborted
+   * (asynchronously: libvirt's abort blocks until the job winds down) and the caller gets its
+   * answer by the deadline either way.
+   */
   private Domain await(String name, Future<Domain> job, Deadline deadline, Domain dom)
       throws BackendException {
+    Duration budget = deadline.remaining();
+    Duration reserve =
+        budget.dividedBy(10).compareTo(ABORT_RESERVE) < 0 ? budget.dividedBy(10) : ABORT_RESERVE;
     try {
-      return job.get(Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
+      return job.get(Math.max(1, budget.minus(reserve).toNanos()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       log.warn("migration timed out, aborting guest={}", name);
       try {
-        pool.run(
-            "abort migration of " + name,
-            Deadline.in(Duration.ofSeconds(10)),
-            () -> dom.abortJob());
-        job.get(ABORT_GRACE.toSeconds(), TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException | BackendException ignored) {
-        // The abort either ended the job (its migrate call then fails) or libvirt is stuck; both
-        // are reported the same way below.
+        pool.submit("abort migration of " + name, () -> dom.abortJob());
+      } catch (BackendException busy) {
+        log.warn("migration abort could not be sent guest={} err={}", name, busy.getMessage());
+      }
+      try {
+        // The job may still finish in the meantime: then the guest did move, and we say so.
+        return job.get(Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
+      } catch (ExecutionException | TimeoutException aborted) {
+        throw new BackendException(
+            BackendException.Kind.TIMED_OUT,
+            "migration of " + name + " did not finish within MigrateTimeout; the job was aborted");
       } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();
+        throw new BackendException(
+            BackendException.Kind.TRANSIENT, "migration of " + name + " interrupted");
       }
-      throw new BackendException(
-          BackendException.Kind.TIMED_OUT,
-          "migration of " + name + " did not finish within MigrateTimeout; the job was aborted");
     } catch (ExecutionException e) {
       throw CallPool.unwrap("migrate " + name, e);
     } catch (InterruptedException e) {
@@ -118,9 +127,5 @@ final class Migrator {
       throw new BackendException(
           BackendException.Kind.TRANSIENT, "migration of " + name + " interrupted");
     }
-  }
-
-  static String describe(LibvirtException e) {
-    return e.getError() == null ? e.getMessage() : e.getError().getMessage();
   }
 }
