@@ -1,0 +1,106 @@
+package org.havirt.agent.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.havirt.agent.resource.EntryResult;
+import org.havirt.types.EntryPoint;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.MonitorResult;
+import org.havirt.types.backend.GuestSpec;
+
+/**
+ * A simulated VM behind the entry points: online starts it, offline and clean stop it, monitor
+ * reports it. Knobs make each entry point fail, time out or hang. Records every call, and checks
+ * that no two entry points of a resource ever overlap.
+ */
+final class FakeRunner implements EntryRunner {
+  MonitorResult vm = MonitorResult.offline("fake: shut off");
+  boolean onlineWorks = true;
+  boolean offlineWorks = true;
+  boolean cleanFails;
+  boolean monitorTimesOut;
+  boolean hang;
+  int onlineWait = 5;
+  final List<Invocation> calls = new ArrayList<>();
+  final List<CompletableFuture<EntryResult>> held = new ArrayList<>();
+  private int inFlight;
+  int maxInFlight;
+
+  @Override
+  public CompletableFuture<EntryResult> run(GuestSpec guest, Invocation inv) {
+    calls.add(inv);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    CompletableFuture<EntryResult> f = new CompletableFuture<>();
+    f.whenComplete((r, e) -> inFlight--);
+    if (hang) {
+      held.add(f);
+      return f;
+    }
+    f.complete(result(inv));
+    return f;
+  }
+
+  private EntryResult result(Invocation inv) {
+    EntryPoint ep = inv.entryPoint();
+    return switch (ep) {
+      case MONITOR ->
+          monitorTimesOut
+              ? new EntryResult(
+                  ep,
+                  ExecStatus.TIMED_OUT,
+                  Optional.of(MonitorResult.unknown("fake: timed out")),
+                  0,
+                  "fake: timed out",
+                  "")
+              : new EntryResult(ep, ExecStatus.DONE, Optional.of(vm), 0, vm.reason(), "");
+      case ONLINE -> {
+        if (onlineWorks) {
+          vm = MonitorResult.online(100, "fake: running");
+        }
+        yield new EntryResult(
+            ep, ExecStatus.DONE, Optional.empty(), onlineWait, "fake: started", "");
+      }
+      case OFFLINE -> {
+        if (offlineWorks) {
+          vm = MonitorResult.offline("fake: shut off");
+        }
+        yield EntryResult.done(ep, "fake: shut down");
+      }
+      case CLEAN -> {
+        if (cleanFails) {
+          yield new EntryResult(
+              ep, ExecStatus.FAILED, Optional.empty(), 0, "fake: destroy failed", "");
+        }
+        vm = MonitorResult.offline("fake: destroyed");
+        yield EntryResult.done(ep, "fake: destroyed");
+      }
+      case MIGRATE -> {
+        vm = MonitorResult.intentionalOffline("fake: migrated away");
+        yield EntryResult.done(ep, "fake: migrated");
+      }
+      case ACTION ->
+          new EntryResult(
+              ep,
+              ExecStatus.DONE,
+              Optional.empty(),
+              0,
+              "fake: action",
+              "output of " + inv.action().orElse(""));
+      case OPEN, CLOSE, ATTR_CHANGED -> EntryResult.done(ep, "fake");
+    };
+  }
+
+  long count(EntryPoint ep) {
+    return calls.stream().filter(i -> i.entryPoint() == ep).count();
+  }
+
+  List<String> cleanReasons() {
+    return calls.stream()
+        .filter(i -> i.entryPoint() == EntryPoint.CLEAN)
+        .map(i -> i.cleanReason().orElseThrow().name())
+        .toList();
+  }
+}
