@@ -71,6 +71,67 @@ public final class ResourceResolver {
     return Optional.of(new Resolved(placed.get(), type.get(), spec, peers));
   }
 
+  /**
+   * Resolves values an engine sends for a resource it adds ({@code base} empty) or modifies:
+   * defaults filled in, every attribute checked against the type.
+   *
+   * @throws IllegalArgumentException naming the unknown type or attribute, or the wrong shape
+   */
+  public GuestSpec specFor(
+      String resource,
+      String typeName,
+      Optional<GuestSpec> base,
+      Map<String, AttributeValue> values) {
+    TypeDef type =
+        catalog
+            .type(typeName)
+            .filter(t -> !t.name().equals(org.havirt.types.ShippedTypes.FRAMEWORK_TYPE))
+            .orElseThrow(
+                () -> new IllegalArgumentException("unknown resource type '" + typeName + "'"));
+    for (Map.Entry<String, AttributeValue> e : values.entrySet()) {
+      Optional<AttributeDecl> d = catalog.declaration(type, e.getKey());
+      if (d.isEmpty()) {
+        if (org.havirt.types.ShippedTypes.RESOURCE_ATTRIBUTES.contains(e.getKey())
+            && e.getValue() instanceof AttributeValue.Scalar) {
+          continue;
+        }
+        throw new IllegalArgumentException(typeName + " has no attribute '" + e.getKey() + "'");
+      }
+      boolean fits =
+          switch (d.get().dimension()) {
+            case SCALAR -> e.getValue() instanceof AttributeValue.Scalar;
+            case VECTOR, KEYLIST -> e.getValue() instanceof AttributeValue.Vector;
+            case ASSOCIATION ->
+                e.getValue() instanceof AttributeValue.Association
+                    || (e.getValue() instanceof AttributeValue.Vector v && v.items().isEmpty());
+          };
+      if (!fits) {
+        throw new IllegalArgumentException(
+            "attribute '"
+                + e.getKey()
+                + "' of "
+                + typeName
+                + " is "
+                + d.get().dimension().name().toLowerCase(java.util.Locale.ROOT)
+                + ": wrong shape of value");
+      }
+    }
+    Map<String, AttributeValue> merged = new LinkedHashMap<>();
+    if (base.isPresent()) {
+      merged.putAll(base.get().attributes());
+    } else {
+      defaults(catalog.framework(), merged);
+      defaults(type, merged);
+    }
+    merged.putAll(values);
+    if (typeName.equals(org.havirt.types.ShippedTypes.KVMGUEST)
+        && !(merged.get("GuestName") instanceof AttributeValue.Scalar g && !g.value().isBlank())) {
+      throw new IllegalArgumentException("a KVMGuest needs GuestName");
+    }
+    List<String> peers = base.map(GuestSpec::peerHypervisors).orElse(List.of());
+    return new GuestSpec(resource, merged, peers);
+  }
+
   /** Returns the hypervisor host of {@code system}: its PhysicalServer attribute, else its name. */
   public String hypervisorOf(String system) {
     return systemAttribute(system, "PhysicalServer").orElse(system);

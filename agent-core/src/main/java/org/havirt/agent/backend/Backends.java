@@ -18,14 +18,30 @@ public final class Backends implements AutoCloseable {
   private final List<VmBackendFactory> factories;
   private final VmBackendFactory.Settings settings;
   private final Map<String, VmBackend> created = new ConcurrentHashMap<>();
+  private final org.havirt.types.backend.VmEventListener events;
 
   public Backends(VmBackendFactory.Settings settings) {
     this(settings, load());
   }
 
   public Backends(VmBackendFactory.Settings settings, List<VmBackendFactory> factories) {
+    this(settings, factories, null);
+  }
+
+  /** As above; {@code events} hears every backend's change hints from the moment it is created. */
+  public Backends(
+      VmBackendFactory.Settings settings,
+      List<VmBackendFactory> factories,
+      org.havirt.types.backend.VmEventListener events) {
     this.settings = settings;
     this.factories = List.copyOf(factories);
+    this.events = events;
+  }
+
+  /** A node's backends found with ServiceLoader, whose hints go to {@code events}. */
+  public static Backends discover(
+      VmBackendFactory.Settings settings, org.havirt.types.backend.VmEventListener events) {
+    return new Backends(settings, load(), events);
   }
 
   private static List<VmBackendFactory> load() {
@@ -38,7 +54,16 @@ public final class Backends implements AutoCloseable {
   public Optional<VmBackend> forGuest(GuestSpec guest) {
     for (VmBackendFactory f : factories) {
       if (f.serves(guest)) {
-        return Optional.of(created.computeIfAbsent(f.name(), n -> f.create(settings)));
+        return Optional.of(
+            created.computeIfAbsent(
+                f.name(),
+                n -> {
+                  VmBackend b = f.create(settings);
+                  if (events != null) {
+                    b.subscribe(events);
+                  }
+                  return b;
+                }));
       }
     }
     return Optional.empty();

@@ -15,7 +15,21 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = HavirtMain.Version.class,
     description = "High-availability agent for virtual machines (KVM and RHEV).",
-    subcommands = {ConfigCommand.class, InvokeCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      AgentCommand.class,
+      ClientCommands.Status.class,
+      ClientCommands.Online.class,
+      ClientCommands.Offline.class,
+      ClientCommands.Monitor.class,
+      ClientCommands.Clean.class,
+      ClientCommands.Migrate.class,
+      ClientCommands.Action.class,
+      ClientCommands.Clear.class,
+      ClientCommands.Watch.class,
+      ConfigCommand.class,
+      InvokeCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

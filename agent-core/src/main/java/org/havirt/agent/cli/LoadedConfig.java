@@ -14,10 +14,12 @@ import org.havirt.config.TypeCatalog;
 final class LoadedConfig {
   final ConfigModel model;
   final ResourceResolver resolver;
+  final TypeCatalog catalog;
 
-  private LoadedConfig(ConfigModel model, ResourceResolver resolver) {
+  private LoadedConfig(ConfigModel model, ResourceResolver resolver, TypeCatalog catalog) {
     this.model = model;
     this.resolver = resolver;
+    this.catalog = catalog;
   }
 
   /** Loads {@code main}; prints its errors to {@code err} and returns empty if it has any. */
@@ -31,7 +33,7 @@ final class LoadedConfig {
     }
     ConfigModel model = ConfigModel.of(r.files());
     TypeCatalog catalog = TypeCatalog.from(r.files(), new java.util.ArrayList<>());
-    return Optional.of(new LoadedConfig(model, new ResourceResolver(model, catalog)));
+    return Optional.of(new LoadedConfig(model, new ResourceResolver(model, catalog), catalog));
   }
 
   /** Returns this host's system name: the short host name. */

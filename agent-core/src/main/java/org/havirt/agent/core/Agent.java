@@ -77,10 +77,19 @@ public final class Agent {
 
   /** Replaces a resource's attribute values (attr_changed runs, then a monitor). */
   public CompletableFuture<ResourceStatus> modify(String name, GuestSpec spec) {
+    return modifyWith(name, (type, old) -> spec);
+  }
+
+  /**
+   * Changes a resource's attribute values: {@code change} gets its type and current values and
+   * returns the new ones. It runs on the loop; an IllegalArgumentException refuses the change.
+   */
+  public CompletableFuture<ResourceStatus> modifyWith(
+      String name, java.util.function.BiFunction<String, GuestSpec, GuestSpec> change) {
     return onLoop(
         () -> {
           ManagedResource r = get(name);
-          r.modify(spec);
+          r.modify(change.apply(r.type, r.spec()));
           return r.status();
         });
   }

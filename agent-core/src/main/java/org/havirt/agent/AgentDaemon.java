@@ -1,0 +1,202 @@
+package org.havirt.agent;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.havirt.agent.backend.Backends;
+import org.havirt.agent.core.Agent;
+import org.havirt.agent.core.AgentLoop;
+import org.havirt.agent.core.BackendEntryRunner;
+import org.havirt.agent.protocol.ProtocolServer;
+import org.havirt.agent.protocol.ResourceCatalog;
+import org.havirt.config.ConfigModel;
+import org.havirt.config.ResourceResolver;
+import org.havirt.config.TypeCatalog;
+import org.havirt.config.ast.AssocValue;
+import org.havirt.config.ast.ListValue;
+import org.havirt.types.ShippedTypes;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.AttributeValue;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.VmBackendFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent daemon, wired: backends, the control loop, the resources of this system, and the engine
+ * socket. {@link #close} stops serving and releases everything; it never stops a VM.
+ */
+public final class AgentDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentDaemon.class);
+
+  /**
+   * What the daemon needs to start.
+   *
+   * @param system this node's system name
+   * @param socket the engine socket's path
+   * @param allowedUsers who may use the socket
+   * @param threads how many entry points may run at once
+   */
+  public record Options(
+      String system,
+      Path socket,
+      Set<String> allowedUsers,
+      VmBackendFactory.Settings node,
+      int threads,
+      String version) {}
+
+  private final AgentLoop loop;
+  private final Backends backends;
+  private final BackendEntryRunner runner;
+  private final Agent agent;
+  private final ProtocolServer server;
+  private final int managed;
+
+  private AgentDaemon(
+      AgentLoop loop,
+      Backends backends,
+      BackendEntryRunner runner,
+      Agent agent,
+      ProtocolServer server,
+      int managed) {
+    this.loop = loop;
+    this.backends = backends;
+    this.runner = runner;
+    this.agent = agent;
+    this.server = server;
+    this.managed = managed;
+  }
+
+  /** Starts the daemon for a configuration that has already been checked. */
+  public static AgentDaemon start(ConfigModel model, TypeCatalog catalog, Options o)
+      throws IOException {
+    ResourceResolver resolver = new ResourceResolver(model, catalog);
+    AgentLoop loop = new AgentLoop(Ticker.SYSTEM);
+    Agent[] holder = new Agent[1];
+    Backends backends =
+        Backends.discover(
+            o.node(),
+            (guest, detail) -> {
+              Agent a = holder[0];
+              if (a != null) {
+                a.hint(guest);
+              }
+            });
+    BackendEntryRunner runner =
+        new BackendEntryRunner(backends, Ticker.SYSTEM, resolver::hypervisorOf, o.threads());
+    Agent agent = new Agent(loop, runner, Clock.systemUTC());
+    holder[0] = agent;
+    loop.start();
+    int managed = 0;
+    for (ConfigModel.PlacedResource r : model.resources()) {
+      if (r.group().isEmpty() || !systemsOf(r).contains(o.system())) {
+        continue;
+      }
+      agent.add(
+          r.resource().name(),
+          r.resource().type(),
+          resolver.resolve(r.resource().name(), o.system()).orElseThrow().spec());
+      managed++;
+    }
+    ResourceCatalog types =
+        new ResourceCatalog() {
+          @Override
+          public List<String> types() {
+            return catalog.types().keySet().stream()
+                .filter(t -> !t.equals(ShippedTypes.FRAMEWORK_TYPE))
+                .toList();
+          }
+
+          @Override
+          public GuestSpec resolve(
+              String resource,
+              String type,
+              Optional<GuestSpec> base,
+              Map<String, AttributeValue> values) {
+            return resolver.specFor(resource, type, base, values);
+          }
+        };
+    ProtocolServer server =
+        new ProtocolServer(
+            o.socket(),
+            o.allowedUsers(),
+            agent,
+            types,
+            (res, target) -> migrationRefusal(resolver, res, target, o.system()),
+            o.version(),
+            Clock.systemUTC());
+    server.start();
+    log.info("agent ready system={} resources={} socket={}", o.system(), managed, o.socket());
+    return new AgentDaemon(loop, backends, runner, agent, server, managed);
+  }
+
+  public Agent agent() {
+    return agent;
+  }
+
+  /** Returns how many configured resources this system manages. */
+  public int managed() {
+    return managed;
+  }
+
+  static List<String> systemsOf(ConfigModel.PlacedResource r) {
+    List<String> out = new ArrayList<>();
+    r.group().get().attributes().stream()
+        .filter(a -> a.name().equals("SystemList") && a.system().isEmpty())
+        .forEach(
+            a -> {
+              if (a.value() instanceof AssocValue av) {
+                av.entries().forEach(e -> out.add(e.key().text()));
+              } else if (a.value() instanceof ListValue l) {
+                l.items().forEach(i -> out.add(i.text()));
+              }
+            });
+    return out;
+  }
+
+  static Optional<String> migrationRefusal(
+      ResourceResolver resolver, String res, String target, String sys) {
+    Optional<ResourceResolver.Resolved> r = resolver.resolve(res, sys);
+    if (r.isPresent() && !r.get().peerSystems().contains(target)) {
+      return Optional.of("system '" + target + "' is not in the SystemList of " + res + "'s group");
+    }
+    Optional<String> here = resolver.systemAttribute(sys, "Site");
+    Optional<String> there = resolver.systemAttribute(target, "Site");
+    if (here.isPresent() && there.isPresent() && !here.get().equals(there.get())) {
+      return Optional.of(
+          "refusing to migrate across sites ("
+              + sys
+              + " is in "
+              + here.get()
+              + ", "
+              + target
+              + " in "
+              + there.get()
+              + "): fail over instead");
+    }
+    return Optional.empty();
+  }
+
+  /** Stops serving and releases backends; VMs are left exactly as they are. */
+  @Override
+  public void close() {
+    log.info("agent stopping");
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.warn("engine socket close failed err={}", e.getMessage());
+    }
+    try {
+      loop.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    runner.close();
+    backends.close();
+  }
+}

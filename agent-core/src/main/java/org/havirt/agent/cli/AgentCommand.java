@@ -1,0 +1,94 @@
+package org.havirt.agent.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.havirt.agent.AgentDaemon;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code havirt agent}: the daemon. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the agent daemon: manage the resources of main.cf that this system may run, and serve",
+      "engines and the havirt CLI on a Unix socket (protocol v1, docs/protocol.md). Starting it",
+      "probes every resource and changes no VM."
+    })
+final class AgentCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "MAIN_CF",
+      description = "the cluster configuration")
+  Path config;
+
+  @Option(
+      names = "--sys",
+      paramLabel = "SYSTEM",
+      description = "this node's system name (default: the short host name)")
+  String system;
+
+  @Mixin SocketOption socket;
+
+  @Option(
+      names = "--allow-user",
+      paramLabel = "USER",
+      defaultValue = "root",
+      description = "a user allowed on the socket (repeatable; default ${DEFAULT-VALUE})")
+  List<String> allowUsers = new java.util.ArrayList<>();
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "16",
+      description = "entry points that may run at once (default ${DEFAULT-VALUE})")
+  int threads;
+
+  @Mixin NodeOptions node;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    Optional<LoadedConfig> cfg = LoadedConfig.load(config, err);
+    if (cfg.isEmpty()) {
+      return HavirtMain.EXIT_USAGE;
+    }
+    String sys = system != null ? system : LoadedConfig.defaultSystem();
+    AgentDaemon daemon =
+        AgentDaemon.start(
+            cfg.get().model,
+            cfg.get().catalog,
+            new AgentDaemon.Options(
+                sys,
+                socket.path(),
+                Set.copyOf(allowUsers),
+                node.settings(),
+                threads,
+                HavirtMain.version()));
+    SystemdNotify.ready();
+    CountDownLatch stop = new CountDownLatch(1);
+    // Stopping the agent never stops a VM: engines decide that.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  daemon.close();
+                  stop.countDown();
+                },
+                "havirt-shutdown"));
+    stop.await();
+    return 0;
+  }
+}
