@@ -96,11 +96,7 @@ public final class Agent {
 
   /** Stops managing a resource (close runs); its VM is left as it is. */
   public CompletableFuture<String> delete(String name) {
-    return onLoop(
-        () -> {
-          get(name).delete();
-          return name;
-        });
+    return onLoop(() -> get(name).delete()).thenCompose(f -> f).thenApply(r -> name);
   }
 
   /** Runs an engine command; the future completes when the command has settled. */

@@ -135,7 +135,7 @@ final class ManagedResource {
   }
 
   /** Stops managing after the running entry point: close, then forget. Never touches the VM. */
-  void delete() {
+  CompletableFuture<CommandReply> delete() {
     deleted = true;
     cancelMonitorTimer();
     queue.forEach(
@@ -144,7 +144,9 @@ final class ManagedResource {
                 .completeExceptionally(
                     new CommandException("deleted", "resource " + name + " was deleted")));
     queue.clear();
-    submit(Invocation.of(EntryPoint.CLOSE), null, false);
+    CompletableFuture<CommandReply> done = new CompletableFuture<>();
+    submit(Invocation.of(EntryPoint.CLOSE), done, false);
+    return done;
   }
 
   /**
@@ -306,8 +308,8 @@ final class ManagedResource {
       case ACTION -> replyIfSettling(inv, r);
       case OPEN, ATTR_CHANGED -> replyIfSettling(inv, r);
       case CLOSE -> {
+        agent.forget(this); // gone before the caller hears it
         replyIfSettling(inv, r);
-        agent.forget(this);
         return;
       }
     }

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
 final class Connection implements RequestHandler.Sink {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   static final int MAX_LINE = 1024 * 1024;
-  static final int QUEUE_LINES = 10_000;
+
+  /** Lines waiting for a client before it counts as not reading (tests lower it). */
+  private static final int QUEUE_LINES = Integer.getInteger("havirt.socket.queueLines", 10_000);
+
   private static final String CLOSE = "\u0000close";
 
   private final SocketChannel channel;
