@@ -4,8 +4,8 @@
 # packaging/demo/main.cf with the real havirt command. Works on a fresh Debian 12 with Java 17
 # and Maven (as root it installs the libvirt packages it needs). Cleans up after itself.
 #
-# The agent daemon arrives with its own issue; until then the demo runs single entry points
-# with `havirt invoke`, exactly as an engine's script would.
+# It starts the agent daemon for node1, drives it with the havirt CLI over its socket, and shows
+# detection of a guest destroyed behind the agent's back, the fault, and the split-brain guard.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -72,30 +72,39 @@ sed "s|@DEMO_DIR@|$W|g" packaging/demo/main.cf > "$W/main.cf"
 cp "$dist/conf/types.cf" "$dist/conf/KVMGuestTypes.cf" "$W/"
 
 havirt() { "$dist/bin/havirt" "$@"; }
-run() { echo "\$ havirt $*"; set +e; havirt "$@"; echo "  (exit $?)"; set -e; }
+run() { echo "\$ havirt $*"; set +e; timeout 120 "$dist/bin/havirt" "$@"; echo "  (exit $?)"; set -e; }
+export HAVIRT_SOCKET="$W/agent.sock" HAVIRT_LOG_DIR="$W/log"
+mkdir -p "$HAVIRT_LOG_DIR"
 
 echo "== the configuration"
 run config check "$W/main.cf"
-echo "== bring the group online on node1 (child first, as the engine would)"
-run invoke monitor db_vm -c "$W/main.cf" --sys node1
-run invoke online db_vm -c "$W/main.cf" --sys node1
-run invoke online web_vm -c "$W/main.cf" --sys node1
-run invoke monitor web_vm -c "$W/main.cf" --sys node1
-echo "== someone destroys demo-web behind the agent's back"
+echo "== start the agent for node1 (it probes every guest and changes none)"
+"$dist/bin/havirt" agent -c "$W/main.cf" --sys node1 >"$W/agent.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do [ -S "$HAVIRT_SOCKET" ] && break; sleep 0.1; done
+[ -S "$HAVIRT_SOCKET" ] || { echo "the agent did not start:"; cat "$W/agent.out"; exit 1; }
+run status
+echo "== watch the agent's events in the background"
+timeout 120 "$dist/bin/havirt" watch >"$W/watch.out" 2>&1 &
+pids+=($!)
+echo "== bring the group online (child first, as the engine would)"
+run online db_vm
+run online web_vm
+echo "== someone destroys demo-web behind the agent's back (RestartLimit 0: FAULTED, the engine would fail over)"
 echo "\$ virsh destroy demo-web"; virsh -q -c "$HAVIRT_LIBVIRT_URI" destroy demo-web
-run invoke monitor web_vm -c "$W/main.cf" --sys node1
-echo "== the engine cleans it (reason 4: unexpected offline) and restarts it"
-run invoke clean web_vm -c "$W/main.cf" --sys node1 --reason 4
-run invoke online web_vm -c "$W/main.cf" --sys node1
-run invoke monitor web_vm -c "$W/main.cf" --sys node1
-echo "== take everything offline; the definitions the agent made are written back and removed"
-run invoke offline web_vm -c "$W/main.cf" --sys node1
-run invoke offline db_vm -c "$W/main.cf" --sys node1
-echo "\$ virsh list --all"; virsh -c "$HAVIRT_LIBVIRT_URI" list --all
-echo "== split-brain guard: demo-web is started on node2 by hand; node1 refuses to start a second copy"
-echo "\$ virsh -c node2 define + start demo-web"
-virsh -q -c "$NODE2_URI" define "$W/sync/demo-web.xml" >/dev/null
-virsh -q -c "$NODE2_URI" start demo-web
-run invoke online web_vm -c "$W/main.cf" --sys node1
-run invoke monitor web_vm -c "$W/main.cf" --sys node1
-echo "== done; cleaning up"
+for _ in $(seq 100); do grep -q FAULTED "$W/watch.out" && break; sleep 0.05; done
+run status
+echo "== what havirt watch printed meanwhile"
+sed 's/^/    /' "$W/watch.out"
+echo "== the engine clears the fault and brings it back"
+run clear web_vm
+run online web_vm
+echo "== split-brain guard: demo-db is started on node2 by hand; the agent refuses a second copy"
+run offline db_vm
+virsh -q -c "$NODE2_URI" define "$W/sync/demo-db.xml" >/dev/null
+virsh -q -c "$NODE2_URI" start demo-db
+run online db_vm
+run status
+echo "== the engine log ($HAVIRT_LOG_DIR/engine_A.log), last lines"
+tail -n 6 "$HAVIRT_LOG_DIR/engine_A.log" | sed 's/^/    /'
+echo "== done; stopping the agent (its guests keep running) and cleaning up"

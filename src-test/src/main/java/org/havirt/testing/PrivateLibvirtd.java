@@ -37,6 +37,7 @@ public final class PrivateLibvirtd implements AutoCloseable {
   private final List<String> command;
   private Process daemon;
   private Process holder;
+  private java.io.OutputStream holderIn;
 
   private PrivateLibvirtd(Path dir, boolean qemu, String uri, List<String> command) {
     this.dir = dir;
@@ -231,12 +232,38 @@ public final class PrivateLibvirtd implements AutoCloseable {
       Thread.sleep(25); // polling a socket that is not there yet; there is no event to wait for
     }
     if (!qemu) {
-      // The test driver forgets everything when its last client leaves: hold a connection open.
-      holder =
-          new ProcessBuilder("virsh", "-c", uri, "event", "--loop", "--all")
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("holder.log").toFile())
-              .start();
+      // The test driver forgets everything when its last client leaves: hold a connection open,
+      // and know it is open before anyone else connects (an interactive virsh that answered).
+      holder = new ProcessBuilder("virsh", "-c", uri).redirectErrorStream(true).start();
+      holderIn = holder.getOutputStream();
+      holderIn.write("uri\n".getBytes(StandardCharsets.UTF_8));
+      holderIn.flush();
+      java.io.BufferedReader r =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+      Thread drain =
+          new Thread(
+              () -> {
+                try {
+                  while (r.readLine() != null) {
+                    // keep the pipe from filling
+                  }
+                } catch (IOException e) {
+                  // closed
+                }
+              },
+              "libvirtd-holder-drain");
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.contains("test+unix://")) {
+          break;
+        }
+      }
+      if (line == null) {
+        throw new IllegalStateException("the holder connection to " + uri + " did not answer");
+      }
+      drain.setDaemon(true);
+      drain.start();
     }
   }
 
