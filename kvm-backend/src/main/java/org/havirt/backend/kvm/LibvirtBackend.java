@@ -50,6 +50,13 @@ public final class LibvirtBackend implements VmBackend {
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, Integer> syncedXmlHash = new ConcurrentHashMap<>();
 
+  /**
+   * Domain handles kept between monitors, so a monitor is one libvirt call (get state) instead of
+   * two (look up, then get state). A handle whose domain is gone answers "no domain" and is looked
+   * up again; every reconnection drops them all (they belong to the old connection).
+   */
+  private final Map<String, Domain> handles = new ConcurrentHashMap<>();
+
   public LibvirtBackend(KvmSettings settings, Ticker ticker) {
     this.settings = settings;
     this.ticker = ticker;
@@ -67,6 +74,9 @@ public final class LibvirtBackend implements VmBackend {
   }
 
   private void dispatch(String guest, String detail) {
+    if (guest == null) {
+      handles.clear(); // connected or lost: old handles are useless either way
+    }
     if (guest != null) {
       Object w = waiters.get(guest);
       if (w != null) {
@@ -133,22 +143,36 @@ public final class LibvirtBackend implements VmBackend {
         "inspect " + name,
         deadline,
         () -> {
-          Domain dom = lookup(c, name);
-          if (dom == null) {
-            return session.migratedAway(name)
-                ? VmStatus.of(VmState.MIGRATED_AWAY, "not defined (migrated away)")
-                : VmStatus.of(VmState.NOT_DEFINED, "not defined on this host");
-          }
-          try {
-            int[] st = NativeCalls.state(dom);
-            VmStatus status = LibvirtStateTable.classify(st[0], st[1]);
-            if (guest.bool("ResyncVMCfg", false) && PeerGuard.isActive(st[0])) {
-              resync(guest, dom);
+          Domain dom = handles.get(name);
+          int[] st = null;
+          if (dom != null) {
+            try {
+              st = NativeCalls.state(dom);
+            } catch (BackendException stale) {
+              handles.remove(name, dom);
+              free(dom);
+              dom = null;
             }
-            return status;
-          } finally {
-            free(dom);
           }
+          if (dom == null) {
+            dom = lookup(c, name);
+            if (dom == null) {
+              return session.migratedAway(name)
+                  ? VmStatus.of(VmState.MIGRATED_AWAY, "not defined (migrated away)")
+                  : VmStatus.of(VmState.NOT_DEFINED, "not defined on this host");
+            }
+            st = NativeCalls.state(dom);
+            Domain raced = handles.putIfAbsent(name, dom);
+            if (raced != null) {
+              free(dom);
+              dom = raced;
+            }
+          }
+          VmStatus status = LibvirtStateTable.classify(st[0], st[1]);
+          if (guest.bool("ResyncVMCfg", false) && PeerGuard.isActive(st[0])) {
+            resync(guest, dom);
+          }
+          return status;
         });
   }
 
@@ -366,6 +390,8 @@ public final class LibvirtBackend implements VmBackend {
 
   @Override
   public void close() {
+    handles.values().forEach(LibvirtBackend::free);
+    handles.clear();
     session.close();
     pool.close();
   }
