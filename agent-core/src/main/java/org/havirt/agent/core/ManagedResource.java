@@ -90,6 +90,9 @@ final class ManagedResource {
 
   private boolean deleted;
 
+  /** VCS's Enabled: a disabled resource is closed and neither monitored nor acted on. */
+  private boolean enabled;
+
   private int waitMonitors;
   private int tolerance;
   private int restarts;
@@ -122,15 +125,57 @@ final class ManagedResource {
 
   /** Starts managing: open, then probe. */
   void open() {
+    enabled = spec.bool("Enabled", true);
+    if (!enabled) {
+      reason = "not monitored: Enabled = 0";
+      publish();
+      return;
+    }
     submit(Invocation.of(EntryPoint.OPEN), null, false);
     requestMonitor();
   }
 
   /** Applies new attribute values; RegList changes run attr_changed, then a monitor. */
   void modify(GuestSpec newSpec) {
+    GuestSpec old = spec;
     this.spec = newSpec;
     this.params = FrameworkParams.of(newSpec);
-    submit(Invocation.of(EntryPoint.ATTR_CHANGED), null, false);
+    boolean nowEnabled = newSpec.bool("Enabled", true);
+    if (nowEnabled != enabled) {
+      enabled = nowEnabled;
+      if (!enabled) {
+        // Disabled: close, stop monitoring, leave the VM exactly as it is.
+        cancelMonitorTimer();
+        monitorWanted = false;
+        submit(Invocation.of(EntryPoint.CLOSE), null, false);
+        state = ResourceState.UNKNOWN;
+        confidence = 0;
+        reason = "not monitored: Enabled = 0";
+        publish();
+      } else {
+        submit(Invocation.of(EntryPoint.OPEN), null, false);
+        requestMonitor();
+      }
+      return;
+    }
+    if (!enabled) {
+      return;
+    }
+    // VCS calls attr_changed only for the attributes the type registers in RegList.
+    java.util.List<String> regList =
+        newSpec.attributes().get("RegList")
+                instanceof org.havirt.types.backend.AttributeValue.Vector v
+            ? v.items()
+            : java.util.List.of();
+    boolean registered =
+        regList.stream()
+            .anyMatch(
+                a ->
+                    !java.util.Objects.equals(
+                        old.attributes().get(a), newSpec.attributes().get(a)));
+    if (registered) {
+      submit(Invocation.of(EntryPoint.ATTR_CHANGED), null, false);
+    }
     requestMonitor();
   }
 
@@ -158,6 +203,11 @@ final class ManagedResource {
     if (deleted) {
       reply.completeExceptionally(
           new CommandException("no_such_resource", "resource " + name + " was deleted"));
+      return reply;
+    }
+    if (!enabled) {
+      reply.completeExceptionally(
+          new CommandException("disabled", "resource " + name + " is disabled (Enabled = 0)"));
       return reply;
     }
     EntryPoint ep = inv.entryPoint();
@@ -205,6 +255,9 @@ final class ManagedResource {
    * point).
    */
   void requestMonitor() {
+    if (!enabled) {
+      return;
+    }
     monitorWanted = true;
     pump();
   }
@@ -239,11 +292,6 @@ final class ManagedResource {
       waiters.add(new Waiter(inv, reply));
     }
     EntryPoint ep = inv.entryPoint();
-    if (ep == EntryPoint.OPEN || ep == EntryPoint.CLOSE || ep == EntryPoint.ATTR_CHANGED) {
-      // Environment validation arrives with havirtverify; until then these succeed at once.
-      loop.post(() -> finished(inv, EntryResult.done(ep, ep.scriptName() + " done")));
-      return;
-    }
     publish();
     Duration timeout = FrameworkParams.timeout(spec, ep);
     // The backend answers by the same deadline; this timer is the framework's own guarantee.
@@ -308,13 +356,21 @@ final class ManagedResource {
       case ACTION -> replyIfSettling(inv, r);
       case OPEN, ATTR_CHANGED -> replyIfSettling(inv, r);
       case CLOSE -> {
-        agent.forget(this); // gone before the caller hears it
-        replyIfSettling(inv, r);
-        return;
+        if (deleted) {
+          agent.forget(this); // gone before the caller hears it
+          replyIfSettling(inv, r);
+          return;
+        }
+        replyIfSettling(inv, r); // disabled: kept, but not monitored
       }
     }
     publish();
-    if (running == null && !deleted && monitorTimer == null && !monitorWanted && queue.isEmpty()) {
+    if (running == null
+        && !deleted
+        && enabled
+        && monitorTimer == null
+        && !monitorWanted
+        && queue.isEmpty()) {
       scheduleMonitor(interval());
     }
     pump();

@@ -109,7 +109,9 @@ class ManagedResourceTest {
   void addingProbesAndAdoptsARunningGuestWithoutTouchingIt() {
     vm.vm = MonitorResult.online(100, "fake: running");
     add(spec());
-    assertThat(vm.calls).extracting(Invocation::entryPoint).containsExactly(EntryPoint.MONITOR);
+    assertThat(vm.calls)
+        .extracting(Invocation::entryPoint)
+        .containsExactly(EntryPoint.OPEN, EntryPoint.MONITOR);
     assertThat(status().state()).isEqualTo(ResourceState.ONLINE);
     assertThat(status().expected()).isEqualTo("online");
     // It is ours now: a crash is handled (clean reason 4, RestartLimit 0 → FAULTED).
@@ -399,6 +401,58 @@ class ManagedResourceTest {
     }
     loop.runDue();
     advance(Duration.ofSeconds(120));
-    assertThat(vm.calls).extracting(Invocation::entryPoint).containsOnly(EntryPoint.MONITOR);
+    assertThat(vm.calls)
+        .extracting(Invocation::entryPoint)
+        .containsOnly(EntryPoint.OPEN, EntryPoint.MONITOR);
+  }
+
+  @Test
+  void attrChangedRunsOnlyForRegListAttributes() {
+    add(spec("RegList", "GuestName"));
+    // spec() stores RegList as a scalar; give it its real shape, a keylist.
+    GuestSpec base = withVector(spec(), "RegList", List.of("GuestName", "DelayAfterGuestOnline"));
+    agent.modify("r1", base);
+    loop.runDue();
+    long before = vm.count(EntryPoint.ATTR_CHANGED);
+    agent.modify("r1", with(base, "MonitorInterval", "30"));
+    loop.runDue();
+    assertThat(vm.count(EntryPoint.ATTR_CHANGED)).as("not registered").isEqualTo(before);
+    agent.modify("r1", with(base, "DelayAfterGuestOnline", "9"));
+    loop.runDue();
+    assertThat(vm.count(EntryPoint.ATTR_CHANGED)).as("registered").isEqualTo(before + 1);
+  }
+
+  @Test
+  void disablingClosesAndStopsMonitoringEnablingOpensAndProbes() {
+    add(spec());
+    long monitors = vm.count(EntryPoint.MONITOR);
+    agent.modify("r1", spec("Enabled", "0"));
+    loop.runDue();
+    advance(Duration.ofSeconds(3600));
+    assertThat(vm.count(EntryPoint.MONITOR)).as("no monitoring while disabled").isEqualTo(monitors);
+    assertThat(status().reason()).isEqualTo("not monitored: Enabled = 0");
+    assertThat(command(Invocation.of(EntryPoint.ONLINE))).isCompletedExceptionally();
+    agent.modify("r1", spec("Enabled", "1"));
+    loop.runDue();
+    assertThat(vm.count(EntryPoint.MONITOR)).isEqualTo(monitors + 1);
+    assertThat(
+            vm.calls.stream()
+                .filter(
+                    i ->
+                        i.entryPoint() == EntryPoint.OFFLINE || i.entryPoint() == EntryPoint.CLEAN))
+        .as("the VM is never touched")
+        .isEmpty();
+  }
+
+  static GuestSpec with(GuestSpec g, String k, String v) {
+    Map<String, AttributeValue> m = new HashMap<>(g.attributes());
+    m.put(k, new AttributeValue.Scalar(v));
+    return new GuestSpec(g.resource(), m);
+  }
+
+  static GuestSpec withVector(GuestSpec g, String k, List<String> v) {
+    Map<String, AttributeValue> m = new HashMap<>(g.attributes());
+    m.put(k, new AttributeValue.Vector(v));
+    return new GuestSpec(g.resource(), m);
   }
 }
