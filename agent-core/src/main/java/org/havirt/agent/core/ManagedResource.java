@@ -228,13 +228,6 @@ final class ManagedResource {
       submit(inv, reply, true);
       return reply;
     }
-    if (ep == EntryPoint.ONLINE) {
-      expected = Expect.ONLINE;
-      onlineRetries = 0;
-      restarts = 0;
-    } else if (ep == EntryPoint.OFFLINE || ep == EntryPoint.MIGRATE) {
-      expected = Expect.OFFLINE;
-    }
     submit(inv, reply, true);
     return reply;
   }
@@ -276,16 +269,28 @@ final class ManagedResource {
     }
     Pending next = queue.poll();
     if (next != null) {
-      start(next.invocation(), next.reply());
+      start(next.invocation(), next.reply(), next.fromEngine());
       return;
     }
     if (monitorWanted && !deleted) {
       monitorWanted = false;
-      start(Invocation.of(EntryPoint.MONITOR), null);
+      start(Invocation.of(EntryPoint.MONITOR), null, false);
     }
   }
 
-  private void start(Invocation inv, CompletableFuture<CommandReply> reply) {
+  private void start(Invocation inv, CompletableFuture<CommandReply> reply, boolean fromEngine) {
+    // The engine's expectation changes when its entry point starts, not when it is queued: a
+    // monitor still running from before must not be judged against an expectation it predates.
+    EntryPoint kind = inv.entryPoint();
+    if (kind == EntryPoint.ONLINE) {
+      expected = Expect.ONLINE;
+      if (fromEngine) {
+        onlineRetries = 0;
+        restarts = 0;
+      }
+    } else if (fromEngine && (kind == EntryPoint.OFFLINE || kind == EntryPoint.MIGRATE)) {
+      expected = Expect.OFFLINE;
+    }
     cancelMonitorTimer();
     running = inv;
     if (reply != null) {

@@ -444,6 +444,32 @@ class ManagedResourceTest {
         .isEmpty();
   }
 
+  @Test
+  void aProbeStillRunningWhenOnlineIsQueuedIsNotJudgedAgainstIt() {
+    vm.hang = true;
+    add(spec());
+    assertThat(vm.held).as("the probe is in flight").hasSize(1);
+    CompletableFuture<CommandReply> reply = command(Invocation.of(EntryPoint.ONLINE));
+    vm.hang = false;
+    vm.held
+        .get(0)
+        .complete(
+            new org.havirt.agent.resource.EntryResult(
+                EntryPoint.MONITOR,
+                ExecStatus.DONE,
+                Optional.of(MonitorResult.offline("fake: not defined")),
+                0,
+                "fake",
+                ""));
+    loop.runDue();
+    advance(Duration.ofSeconds(5));
+    assertThat(vm.cleanReasons())
+        .as("no clean for an offline probe that predates the online")
+        .isEmpty();
+    assertThat(reply.join().status().state()).isEqualTo(ResourceState.ONLINE);
+    assertThat(status().flag()).isEmpty();
+  }
+
   static GuestSpec with(GuestSpec g, String k, String v) {
     Map<String, AttributeValue> m = new HashMap<>(g.attributes());
     m.put(k, new AttributeValue.Scalar(v));
