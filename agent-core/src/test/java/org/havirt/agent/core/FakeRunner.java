@@ -22,6 +22,7 @@ final class FakeRunner implements EntryRunner {
   boolean cleanFails;
   boolean monitorTimesOut;
   boolean hang;
+  boolean hangMonitors;
   int onlineWait = 5;
   final List<Invocation> calls = new ArrayList<>();
   final List<CompletableFuture<EntryResult>> held = new ArrayList<>();
@@ -35,7 +36,7 @@ final class FakeRunner implements EntryRunner {
     maxInFlight = Math.max(maxInFlight, inFlight);
     CompletableFuture<EntryResult> f = new CompletableFuture<>();
     f.whenComplete((r, e) -> inFlight--);
-    if (hang) {
+    if (hang || (hangMonitors && inv.entryPoint() == EntryPoint.MONITOR)) {
       held.add(f);
       return f;
     }

@@ -446,11 +446,12 @@ class ManagedResourceTest {
 
   @Test
   void aProbeStillRunningWhenOnlineIsQueuedIsNotJudgedAgainstIt() {
-    vm.hang = true;
+    vm.hangMonitors = true;
     add(spec());
     assertThat(vm.held).as("the probe is in flight").hasSize(1);
+    assertThat(vm.calls.get(vm.calls.size() - 1).entryPoint()).isEqualTo(EntryPoint.MONITOR);
     CompletableFuture<CommandReply> reply = command(Invocation.of(EntryPoint.ONLINE));
-    vm.hang = false;
+    vm.hangMonitors = false;
     vm.held
         .get(0)
         .complete(
