@@ -3,7 +3,6 @@ package org.havirt.agent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,8 +16,6 @@ import org.havirt.agent.protocol.ResourceCatalog;
 import org.havirt.config.ConfigModel;
 import org.havirt.config.ResourceResolver;
 import org.havirt.config.TypeCatalog;
-import org.havirt.config.ast.AssocValue;
-import org.havirt.config.ast.ListValue;
 import org.havirt.types.ShippedTypes;
 import org.havirt.types.Ticker;
 import org.havirt.types.backend.AttributeValue;
@@ -94,7 +91,7 @@ public final class AgentDaemon implements AutoCloseable {
     loop.start();
     int managed = 0;
     for (ConfigModel.PlacedResource r : model.resources()) {
-      if (r.group().isEmpty() || !systemsOf(r).contains(o.system())) {
+      if (r.group().isEmpty() || !ConfigModel.systemList(r.group().get()).contains(o.system())) {
         continue;
       }
       agent.add(
@@ -127,7 +124,7 @@ public final class AgentDaemon implements AutoCloseable {
             o.allowedUsers(),
             agent,
             types,
-            (res, target) -> migrationRefusal(resolver, res, target, o.system()),
+            (res, target) -> resolver.migrationRefusal(res, o.system(), target),
             o.version(),
             Clock.systemUTC());
     server.start();
@@ -142,44 +139,6 @@ public final class AgentDaemon implements AutoCloseable {
   /** Returns how many configured resources this system manages. */
   public int managed() {
     return managed;
-  }
-
-  static List<String> systemsOf(ConfigModel.PlacedResource r) {
-    List<String> out = new ArrayList<>();
-    r.group().get().attributes().stream()
-        .filter(a -> a.name().equals("SystemList") && a.system().isEmpty())
-        .forEach(
-            a -> {
-              if (a.value() instanceof AssocValue av) {
-                av.entries().forEach(e -> out.add(e.key().text()));
-              } else if (a.value() instanceof ListValue l) {
-                l.items().forEach(i -> out.add(i.text()));
-              }
-            });
-    return out;
-  }
-
-  static Optional<String> migrationRefusal(
-      ResourceResolver resolver, String res, String target, String sys) {
-    Optional<ResourceResolver.Resolved> r = resolver.resolve(res, sys);
-    if (r.isPresent() && !r.get().peerSystems().contains(target)) {
-      return Optional.of("system '" + target + "' is not in the SystemList of " + res + "'s group");
-    }
-    Optional<String> here = resolver.systemAttribute(sys, "Site");
-    Optional<String> there = resolver.systemAttribute(target, "Site");
-    if (here.isPresent() && there.isPresent() && !here.get().equals(there.get())) {
-      return Optional.of(
-          "refusing to migrate across sites ("
-              + sys
-              + " is in "
-              + here.get()
-              + ", "
-              + target
-              + " in "
-              + there.get()
-              + "): fail over instead");
-    }
-    return Optional.empty();
   }
 
   /** Stops serving and releases backends; VMs are left exactly as they are. */

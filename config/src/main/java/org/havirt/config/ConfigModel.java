@@ -92,6 +92,22 @@ public final class ConfigModel {
     return resources.stream().filter(r -> r.resource().name().equals(name)).findFirst();
   }
 
+  /** Returns the systems of {@code group}'s SystemList, in written order (association or list). */
+  public static List<String> systemList(GroupDef group) {
+    List<String> out = new ArrayList<>();
+    for (org.havirt.config.ast.Attribute a : group.attributes()) {
+      if (!a.name().equals("SystemList") || a.system().isPresent()) {
+        continue;
+      }
+      if (a.value() instanceof org.havirt.config.ast.AssocValue av) {
+        av.entries().forEach(e -> out.add(e.key().text()));
+      } else if (a.value() instanceof org.havirt.config.ast.ListValue l) {
+        l.items().forEach(i -> out.add(i.text()));
+      }
+    }
+    return out;
+  }
+
   /** Returns the first group named {@code name}. */
   public Optional<GroupDef> group(String name) {
     return groups.stream().filter(g -> g.name().equals(name)).findFirst();

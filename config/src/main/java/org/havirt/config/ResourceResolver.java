@@ -154,20 +154,41 @@ public final class ResourceResolver {
   }
 
   private static List<String> groupSystems(Optional<GroupDef> group) {
-    List<String> out = new ArrayList<>();
-    group.ifPresent(
-        g ->
-            g.attributes().stream()
-                .filter(a -> a.name().equals("SystemList") && a.system().isEmpty())
-                .forEach(
-                    a -> {
-                      if (a.value() instanceof AssocValue av) {
-                        av.entries().forEach(e -> out.add(e.key().text()));
-                      } else if (a.value() instanceof ListValue l) {
-                        l.items().forEach(i -> out.add(i.text()));
-                      }
-                    }));
-    return out;
+    return group.map(ConfigModel::systemList).orElse(List.of());
+  }
+
+  /**
+   * Returns why {@code resource} may not migrate from {@code system} to {@code target}: the target
+   * is not in its group's SystemList, or the two systems' Site attributes differ (a DR site is
+   * failed over to, never migrated to). Empty when the migration may go ahead.
+   */
+  public Optional<String> migrationRefusal(String resource, String system, String target) {
+    Optional<Resolved> r = resolve(resource, system);
+    if (r.isPresent() && !r.get().peerSystems().contains(target)) {
+      return Optional.of(
+          "system '"
+              + target
+              + "' is not in the SystemList of "
+              + resource
+              + "'s group (peers: "
+              + r.get().peerSystems()
+              + ")");
+    }
+    Optional<String> here = systemAttribute(system, "Site");
+    Optional<String> there = systemAttribute(target, "Site");
+    if (here.isPresent() && there.isPresent() && !here.get().equals(there.get())) {
+      return Optional.of(
+          "refusing to migrate across sites ("
+              + system
+              + " is in "
+              + here.get()
+              + ", "
+              + target
+              + " in "
+              + there.get()
+              + "): fail over instead");
+    }
+    return Optional.empty();
   }
 
   private static void defaults(TypeDef type, Map<String, AttributeValue> values) {

@@ -323,19 +323,6 @@ public final class Validator {
   }
 
   private static Set<String> systemsOf(Optional<GroupDef> group) {
-    Set<String> out = new HashSet<>();
-    group.ifPresent(
-        g ->
-            g.attributes().stream()
-                .filter(a -> a.name().equals("SystemList") && a.system().isEmpty())
-                .forEach(
-                    a -> {
-                      if (a.value() instanceof AssocValue av) {
-                        av.entries().forEach(e -> out.add(e.key().text()));
-                      } else if (a.value() instanceof ListValue l) {
-                        l.items().forEach(i -> out.add(i.text()));
-                      }
-                    }));
-    return out;
+    return new HashSet<>(group.map(ConfigModel::systemList).orElse(List.of()));
   }
 }

@@ -150,37 +150,10 @@ final class InvokeCommand implements Callable<Integer> {
 
   private EntryResult migrate(
       LoadedConfig cfg, ResourceAgent agent, ResourceResolver.Resolved res, String sys) {
-    if (!res.peerSystems().contains(target)) {
+    Optional<String> refusal = cfg.resolver.migrationRefusal(resource, sys, target);
+    if (refusal.isPresent()) {
       return new EntryResult(
-          EntryPoint.MIGRATE,
-          ExecStatus.FAILED,
-          Optional.empty(),
-          0,
-          "system '"
-              + target
-              + "' is not in the SystemList of the resource's group (peers: "
-              + res.peerSystems()
-              + ")",
-          "");
-    }
-    Optional<String> here = cfg.resolver.systemAttribute(sys, "Site");
-    Optional<String> there = cfg.resolver.systemAttribute(target, "Site");
-    if (here.isPresent() && there.isPresent() && !here.get().equals(there.get())) {
-      return new EntryResult(
-          EntryPoint.MIGRATE,
-          ExecStatus.FAILED,
-          Optional.empty(),
-          0,
-          "refusing to migrate across sites ("
-              + sys
-              + " is in "
-              + here.get()
-              + ", "
-              + target
-              + " in "
-              + there.get()
-              + "): fail over instead",
-          "");
+          EntryPoint.MIGRATE, ExecStatus.FAILED, Optional.empty(), 0, refusal.get(), "");
     }
     return agent.migrate(
         res.spec(), new MigrationTarget(target, cfg.resolver.hypervisorOf(target)));

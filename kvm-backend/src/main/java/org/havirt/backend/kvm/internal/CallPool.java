@@ -50,17 +50,7 @@ public final class CallPool implements AutoCloseable {
       throw new BackendException(
           BackendException.Kind.TIMED_OUT, what + ": no time left before the deadline");
     }
-    Future<T> f;
-    try {
-      f = pool.submit(() -> call.run());
-    } catch (RejectedExecutionException e) {
-      throw new BackendException(
-          BackendException.Kind.TRANSIENT,
-          what
-              + ": libvirt calls are backed up ("
-              + pool.getActiveCount()
-              + " in progress); libvirtd may be hung");
-    }
+    Future<T> f = submit(what, call);
     try {
       return f.get(Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
