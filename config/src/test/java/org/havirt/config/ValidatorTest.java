@@ -91,7 +91,7 @@ class ValidatorTest {
         """))
         .extracting(s -> s.substring(s.indexOf(": error: ") + 9))
         .containsExactly(
-            "attribute 'RHEVMInfo' of resource 'vm' (KVMGuest) has no key 'Passwd' (did you mean 'Password'?); its keys are Enabled, URL, User, Password, Cluster, UseManualRHEVMFencing",
+            "attribute 'RHEVMInfo' of resource 'vm' (KVMGuest) has no key 'Passwd' (did you mean 'Password'?); its keys are Enabled, URL, User, Password, Cluster, UseManualRHEVMFencing, CAFile",
             "attribute 'DROpts' of resource 'vm' (KVMGuest) has no key 'DNSServer' (did you mean 'DNSServers'?); its keys are ConfigureNetwork, IPAddress, Netmask, Gateway, DNSServers, DNSSearchPath, Device",
             "attribute 'CEInfo' of resource 'vm' (KVMGuest) has no key 'Bogus'; its keys are Enabled, CESystem, FaultOnHBLoss");
   }

@@ -1,0 +1,294 @@
+package org.havirt.backend.rhev;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.havirt.types.Deadline;
+import org.havirt.types.backend.ActionOutput;
+import org.havirt.types.backend.BackendException;
+import org.havirt.types.backend.BackendException.Kind;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.MigrationTarget;
+import org.havirt.types.backend.VmBackend;
+import org.havirt.types.backend.VmBackendFactory;
+import org.havirt.types.backend.VmEventListener;
+import org.havirt.types.state.RhevStateTable;
+import org.havirt.types.state.VmState;
+import org.havirt.types.state.VmStatus;
+
+/**
+ * The RHEV backend: VMs in RHEV-M/oVirt, driven over its REST API. This node is one RHEV host (node
+ * setting {@code rhev.host}); a VM running on another host is never started here. Thread-safe.
+ */
+public final class RhevBackend implements VmBackend {
+  private final String thisHost;
+  private final Optional<Path> defaultCa;
+  private final Map<String, RhevClient> clients = new ConcurrentHashMap<>();
+
+  public RhevBackend(VmBackendFactory.Settings settings) {
+    this.thisHost = settings.get("rhev.host").orElseGet(RhevBackend::hostName);
+    this.defaultCa = settings.get("rhev.ca.file").map(Path::of);
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+
+  @Override
+  public String name() {
+    return "rhev";
+  }
+
+  private RhevClient client(GuestSpec g) throws BackendException {
+    String url = need(g, "URL");
+    String user = need(g, "User");
+    String password = need(g, "Password");
+    Optional<Path> ca = g.associationKey("RHEVMInfo", "CAFile").map(Path::of).or(() -> defaultCa);
+    String key =
+        url
+            + "\u0000"
+            + user
+            + "\u0000"
+            + password.hashCode()
+            + "\u0000"
+            + ca.map(Path::toString).orElse("");
+    RhevClient c = clients.get(key);
+    if (c == null) {
+      c = new RhevClient(url, user, password, ca);
+      RhevClient raced = clients.putIfAbsent(key, c);
+      if (raced != null) {
+        c.close();
+        c = raced;
+      }
+    }
+    return c;
+  }
+
+  private static String need(GuestSpec g, String key) throws BackendException {
+    return g.associationKey("RHEVMInfo", key)
+        .orElseThrow(
+            () ->
+                new BackendException(
+                    Kind.MISCONFIGURED,
+                    "RHEVMInfo." + key + " is not set for resource " + g.resource()));
+  }
+
+  /** Returns the VM named exactly {@code name} (the engine's search ignores case; we do not). */
+  private Optional<JsonNode> findVm(RhevClient c, String name, Deadline d) throws BackendException {
+    JsonNode list = c.get("vms", d, "search", "name=" + name, "follow", "host");
+    for (JsonNode vm : list.path("vm")) {
+      if (vm.path("name").asText().equals(name)) {
+        return Optional.of(vm);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private JsonNode requireVm(RhevClient c, GuestSpec g, Deadline d) throws BackendException {
+    return findVm(c, g.guestName(), d)
+        .orElseThrow(
+            () ->
+                new BackendException(
+                    Kind.NOT_FOUND, "RHEV-M has no VM named '" + g.guestName() + "'"));
+  }
+
+  static String hostOf(JsonNode vm) {
+    return vm.path("host").path("name").asText("");
+  }
+
+  @Override
+  public VmStatus inspect(GuestSpec guest, Deadline deadline) throws BackendException {
+    RhevClient c = client(guest);
+    Optional<JsonNode> vm = findVm(c, guest.guestName(), deadline);
+    if (vm.isEmpty()) {
+      return VmStatus.of(VmState.NOT_DEFINED, "no VM named '" + guest.guestName() + "' in RHEV-M");
+    }
+    return classify(vm.get());
+  }
+
+  VmStatus classify(JsonNode vm) {
+    VmStatus s = RhevStateTable.classify(vm.path("status").asText(""));
+    String host = hostOf(vm);
+    Optional<String> on = host.isEmpty() ? Optional.empty() : Optional.of(host);
+    boolean elsewhere = on.isPresent() && !host.equals(thisHost) && runs(s.state());
+    return new VmStatus(elsewhere ? VmState.RUNNING_ELSEWHERE : s.state(), s.native_(), on);
+  }
+
+  private static boolean runs(VmState s) {
+    return switch (s) {
+      case RUNNING, LAUNCHING, POWERING_UP, RESTORING, POWERING_DOWN, PAUSED, PAUSED_IO_ERROR ->
+          true;
+      case DOWN,
+              CRASHED,
+              NOT_DEFINED,
+              SUSPENDED,
+              MIGRATING,
+              MIGRATED_AWAY,
+              RUNNING_ELSEWHERE,
+              REBOOTING,
+              LOCKED,
+              UNKNOWN ->
+          false;
+    };
+  }
+
+  @Override
+  public void start(GuestSpec guest, Deadline deadline) throws BackendException {
+    RhevClient c = client(guest);
+    JsonNode vm = requireVm(c, guest, deadline);
+    VmStatus s = classify(vm);
+    switch (s.state()) {
+      case RUNNING, LAUNCHING, POWERING_UP, RESTORING, PAUSED, PAUSED_IO_ERROR -> {
+        return; // already running here: online is idempotent
+      }
+      case RUNNING_ELSEWHERE ->
+          throw new BackendException(
+              Kind.FAILED,
+              "VM "
+                  + guest.guestName()
+                  + " is "
+                  + s.native_()
+                  + " on host "
+                  + hostOf(vm)
+                  + "; refusing to start a second copy");
+      case UNKNOWN ->
+          throw new BackendException(
+              Kind.FAILED,
+              "VM "
+                  + guest.guestName()
+                  + " is "
+                  + s.native_()
+                  + (hostOf(vm).isEmpty() ? "" : " on host " + hostOf(vm))
+                  + "; it may still run there, so it is not started here"
+                  + " (with RHEVMInfo.UseManualRHEVMFencing = 1 the agent can confirm a dead host's fence)");
+      case DOWN,
+          CRASHED,
+          NOT_DEFINED,
+          SUSPENDED,
+          POWERING_DOWN,
+          MIGRATING,
+          MIGRATED_AWAY,
+          REBOOTING,
+          LOCKED -> {
+        // try to start: RHEV-M refuses what it cannot do, with a reason
+      }
+    }
+    ObjectNode body = RhevClient.JSON.createObjectNode();
+    body.putObject("vm")
+        .putObject("placement_policy")
+        .putObject("hosts")
+        .putArray("host")
+        .addObject()
+        .put("name", thisHost);
+    c.post("vms/" + vm.path("id").asText() + "/start", body, deadline);
+  }
+
+  @Override
+  public void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
+    RhevClient c = client(guest);
+    Optional<JsonNode> vm = findVm(c, guest.guestName(), deadline);
+    if (vm.isEmpty() || vm.get().path("status").asText().equals("down")) {
+      return;
+    }
+    c.post(
+        "vms/" + vm.get().path("id").asText() + "/shutdown",
+        RhevClient.JSON.createObjectNode(),
+        deadline);
+    long delay = guest.integer("DelayAfterGuestOffline").orElse(30);
+    Deadline until = deadline.atMost(Duration.ofSeconds(delay));
+    while (!until.isExpired()) {
+      Optional<JsonNode> now = findVm(c, guest.guestName(), deadline);
+      if (now.isEmpty() || now.get().path("status").asText().equals("down")) {
+        return;
+      }
+      try {
+        Thread.sleep(
+            Math.min(1000, Math.max(1, until.remaining().toMillis()))); // RHEV-M has no push: poll
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
+    RhevClient c = client(guest);
+    Optional<JsonNode> vm = findVm(c, guest.guestName(), deadline);
+    if (vm.isEmpty() || vm.get().path("status").asText().equals("down")) {
+      return;
+    }
+    c.post(
+        "vms/" + vm.get().path("id").asText() + "/stop",
+        RhevClient.JSON.createObjectNode(),
+        deadline);
+  }
+
+  @Override
+  public void migrate(GuestSpec guest, MigrationTarget target, Deadline deadline)
+      throws BackendException {
+    RhevClient c = client(guest);
+    JsonNode vm = requireVm(c, guest, deadline);
+    String affinity = vm.path("placement_policy").path("affinity").asText("migratable");
+    if (!affinity.equals("migratable")) {
+      throw new BackendException(
+          Kind.FAILED,
+          "VM "
+              + guest.guestName()
+              + " has placement affinity '"
+              + affinity
+              + "', which does not allow migration");
+    }
+    ObjectNode body = RhevClient.JSON.createObjectNode();
+    body.putObject("host").put("name", target.hypervisor());
+    c.post("vms/" + vm.path("id").asText() + "/migrate", body, deadline);
+  }
+
+  @Override
+  public ActionOutput action(GuestSpec guest, String action, List<String> args, Deadline deadline)
+      throws BackendException {
+    return switch (action.toLowerCase(java.util.Locale.ROOT)) {
+      case "guestmigrated" -> {
+        VmStatus s = inspect(guest, deadline);
+        yield new ActionOutput(
+            true,
+            "VM "
+                + guest.guestName()
+                + " is "
+                + s.native_()
+                + s.host()
+                    .map(h -> " on host " + h + (h.equals(thisHost) ? " (this host)" : ""))
+                    .orElse(""));
+      }
+      case "vmconfigsync" ->
+          new ActionOutput(
+              false,
+              "vmconfigsync is for KVM guests: RHEV-M keeps the configuration of "
+                  + guest.guestName()
+                  + " itself");
+      default ->
+          throw new BackendException(
+              Kind.UNSUPPORTED, "action '" + action + "' is not supported for RHEV guests");
+    };
+  }
+
+  @Override
+  public AutoCloseable subscribe(VmEventListener listener) {
+    return () -> {};
+  }
+
+  @Override
+  public void close() {
+    clients.values().forEach(RhevClient::close);
+    clients.clear();
+  }
+}

@@ -1,0 +1,209 @@
+package org.havirt.rhev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.havirt.agent.resource.EntryResult;
+import org.havirt.agent.resource.ResourceAgent;
+import org.havirt.backend.rhev.RhevBackend;
+import org.havirt.testing.rhevm.RhevmSimulator;
+import org.havirt.testing.rhevm.SimModel;
+import org.havirt.types.CleanReason;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.MonitorResult;
+import org.havirt.types.ResourceState;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.AttributeValue;
+import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.backend.VmBackendFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The RHEV backend against the RHEV-M simulator over real HTTPS. */
+class RhevBackendIT {
+  @TempDir Path dir;
+  RhevmSimulator sim;
+  RhevBackend backend;
+  ResourceAgent agent;
+  SimModel.Host h1;
+  SimModel.Host h2;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    sim = new RhevmSimulator(dir, 0, "admin@internal", "s3cret!");
+    sim.model.stepMillis = 300;
+    sim.model.addCluster("prod");
+    h1 = sim.model.addHost("h1", "prod");
+    h2 = sim.model.addHost("h2", "prod");
+    sim.model.addVm("vm1", "prod");
+    sim.model.addVm("vm2", "prod");
+    backend = new RhevBackend(new VmBackendFactory.Settings(Map.of("rhev.host", "h1")));
+    agent = new ResourceAgent(backend, Ticker.SYSTEM);
+  }
+
+  @AfterEach
+  void tearDown() {
+    backend.close();
+    sim.close();
+  }
+
+  GuestSpec spec(String vm, String... rhevmInfo) {
+    Map<String, String> info =
+        new java.util.LinkedHashMap<>(
+            Map.of(
+                "Enabled",
+                "1",
+                "URL",
+                sim.url(),
+                "User",
+                "admin@internal",
+                "Password",
+                "s3cret!",
+                "Cluster",
+                "prod",
+                "CAFile",
+                sim.caPem().toString()));
+    for (int i = 0; i < rhevmInfo.length; i += 2) {
+      info.put(rhevmInfo[i], rhevmInfo[i + 1]);
+    }
+    info.values().removeIf(v -> v.equals("<unset>"));
+    return new GuestSpec(
+        "res_" + vm,
+        Map.of(
+            "GuestName",
+            new AttributeValue.Scalar(vm),
+            "RHEVMInfo",
+            new AttributeValue.Association(info),
+            "DelayAfterGuestOffline",
+            new AttributeValue.Scalar("10"),
+            "MonitorTimeout",
+            new AttributeValue.Scalar("2")));
+  }
+
+  MonitorResult monitor(GuestSpec g) {
+    return agent.monitor(g).state().orElseThrow();
+  }
+
+  MonitorResult awaitConfidence(GuestSpec g, int confidence) throws InterruptedException {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    MonitorResult m = monitor(g);
+    while (!(m.state() == ResourceState.ONLINE && m.confidence() == confidence)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50); // the simulated VM boots on its own clock; RHEV-M pushes nothing
+      m = monitor(g);
+    }
+    return m;
+  }
+
+  @Test
+  void onlineWalksThroughTheStatesAndIsIdempotent() throws Exception {
+    GuestSpec g = spec("vm1");
+    assertThat(monitor(g)).isEqualTo(MonitorResult.offline("rhev: down"));
+    EntryResult on = agent.online(g);
+    assertThat(on.exec()).as(on.reason()).isEqualTo(ExecStatus.DONE);
+    MonitorResult first = monitor(g);
+    assertThat(first.state()).isEqualTo(ResourceState.ONLINE);
+    assertThat(first.confidence()).as("wait_for_launch or powering_up").isIn(10, 60);
+    assertThat(awaitConfidence(g, 100)).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
+    assertThat(agent.online(g).exec()).as("already up here").isEqualTo(ExecStatus.DONE);
+    assertThat(agent.offline(g).exec()).isEqualTo(ExecStatus.DONE);
+    assertThat(monitor(g).state()).isEqualTo(ResourceState.OFFLINE);
+    assertThat(agent.offline(g).exec()).as("already down").isEqualTo(ExecStatus.DONE);
+    agent.online(g);
+    assertThat(agent.clean(g, CleanReason.UNEXPECTED_OFFLINE).exec()).isEqualTo(ExecStatus.DONE);
+    assertThat(monitor(g)).isEqualTo(MonitorResult.offline("rhev: down"));
+  }
+
+  @Test
+  void aVmRunningOnAnotherHostIsNeverStartedHere() throws Exception {
+    sim.model.start(sim.model.vmByName("vm2").orElseThrow(), h2);
+    GuestSpec g = spec("vm2");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!sim.model.vmByName("vm2").orElseThrow().status.equals("up")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50); // the simulated boot
+    }
+    assertThat(monitor(g)).isEqualTo(MonitorResult.intentionalOffline("rhev: up on h2"));
+    EntryResult r = agent.online(g);
+    assertThat(r.exec()).isEqualTo(ExecStatus.FAILED);
+    assertThat(r.reason()).contains("is up on host h2; refusing to start a second copy");
+    assertThat(agent.action(g, "guestmigrated", List.of()).output())
+        .isEqualTo("VM vm2 is up on host h2");
+  }
+
+  @Test
+  void aCrashedHostLeavesItsVmUnknownAndItIsNotStarted() throws Exception {
+    GuestSpec g = spec("vm1");
+    agent.online(g);
+    awaitConfidence(g, 100);
+    sim.model.crashHost(h1);
+    MonitorResult m = monitor(g);
+    assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(agent.online(g).reason()).contains("it may still run there");
+  }
+
+  @Test
+  void badCredentialsAreAPermissionErrorThatNeverShowsThePassword() {
+    EntryResult r = agent.monitor(spec("vm1", "Password", "wrong-password"));
+    MonitorResult m = r.state().orElseThrow();
+    assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(m.reason())
+        .contains("RHEV-M refused the credentials of user admin@internal")
+        .doesNotContain("wrong-password");
+  }
+
+  @Test
+  void anUntrustedCertificateIsRefused() {
+    MonitorResult m = monitor(spec("vm1", "CAFile", "<unset>"));
+    assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(m.reason()).contains("is not trusted").contains("CAFile");
+  }
+
+  @Test
+  void rhevmDownSlowOrGarbledIsUnknownNeverOffline() {
+    GuestSpec g = spec("vm1");
+    assertThat(monitor(g).state()).isEqualTo(ResourceState.OFFLINE);
+    sim.fail5xx.set(1);
+    assertThat(monitor(g).reason()).contains("Service Unavailable").contains("503");
+    sim.garbage.set(1);
+    assertThat(monitor(g))
+        .satisfies(
+            m -> {
+              assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);
+              assertThat(m.reason()).contains("not JSON");
+            });
+    sim.latencyMillis = 3000;
+    EntryResult slow = agent.monitor(g);
+    assertThat(slow.state().orElseThrow().state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(slow.exec()).isEqualTo(ExecStatus.TIMED_OUT);
+    sim.latencyMillis = 0;
+    sim.close();
+    MonitorResult down = monitor(g);
+    assertThat(down.state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(down.reason()).contains("unreachable");
+  }
+
+  @Test
+  void anExpiredTokenIsRenewedOnceTransparently() {
+    GuestSpec g = spec("vm1");
+    assertThat(monitor(g).state()).isEqualTo(ResourceState.OFFLINE);
+    sim.revokeTokens();
+    assertThat(monitor(g).state()).isEqualTo(ResourceState.OFFLINE);
+  }
+
+  @Test
+  void missingOrWrongSettingsAreClear() {
+    assertThat(monitor(spec("nosuch")))
+        .isEqualTo(MonitorResult.offline("rhev: no VM named 'nosuch' in RHEV-M"));
+    assertThat(monitor(spec("vm1", "URL", "<unset>")).reason())
+        .contains("RHEVMInfo.URL is not set");
+    assertThat(monitor(spec("vm1", "URL", "http://insecure")).reason())
+        .contains("must be an https:// URL");
+    assertThat(agent.action(spec("vm1"), "vmconfigsync", List.of()).exec())
+        .isEqualTo(ExecStatus.FAILED);
+  }
+}
