@@ -20,7 +20,7 @@ for p in libvirt-daemon libvirt-clients; do
 done
 
 dist=packaging/target/havirt
-if [ ! -x "$dist/bin/havirt" ] || [ -n "$(find . -path ./packaging/target -prune -o -name '*.java' -newer "$dist/lib" -print -quit)" ]; then
+if [ ! -x "$dist/bin/havirt" ] || [ ! -d src-test/target/classes ] || [ -n "$(find . -path ./packaging/target -prune -o -name '*.java' -newer "$dist/lib" -print -quit)" ]; then
   echo "== building havirt"
   mvn -B -q -ntp install -DskipTests
 fi
@@ -68,7 +68,15 @@ for g in demo-web demo-db; do
 <domain type='test'><name>$g</name><memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>
 XML
 done
-sed "s|@DEMO_DIR@|$W|g" packaging/demo/main.cf > "$W/main.cf"
+echo "== starting the RHEV-M simulator (HTTPS, its own CA) with hosts node1, node2 and VM demo-erp"
+simcp="src-test/target/classes:$(ls "$dist"/lib/*.jar | tr '\n' ':')"
+java -cp "$simcp" org.havirt.testing.rhevm.RhevmSimulator --port 0 --dir "$W/rhevm" --password demo \
+  --cluster Default --host node1 node2 --vm demo-erp >"$W/rhevm.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do [ "$(wc -l <"$W/rhevm.out")" -ge 2 ] && break; sleep 0.1; done
+RHEVM_URL=$(sed -n 1p "$W/rhevm.out"); RHEVM_CA=$(sed -n 2p "$W/rhevm.out")
+case $RHEVM_URL in https://*) ;; *) echo "the simulator did not start:"; cat "$W/rhevm.out"; exit 1 ;; esac
+sed -e "s|@DEMO_DIR@|$W|g" -e "s|@RHEVM_URL@|$RHEVM_URL|g" -e "s|@RHEVM_CA@|$RHEVM_CA|g" packaging/demo/main.cf > "$W/main.cf"
 cp "$dist/conf/types.cf" "$dist/conf/KVMGuestTypes.cf" "$W/"
 
 havirt() { "$dist/bin/havirt" "$@"; }
@@ -87,9 +95,10 @@ run status
 echo "== watch the agent's events in the background"
 timeout 120 "$dist/bin/havirt" watch >"$W/watch.out" 2>&1 &
 pids+=($!)
-echo "== bring the group online (child first, as the engine would)"
+echo "== bring the groups online (child first, as the engine would)"
 run online db_vm
 run online web_vm
+run online erp_vm
 echo "== someone destroys demo-web behind the agent's back (RestartLimit 0: FAULTED, the engine would fail over)"
 echo "\$ virsh destroy demo-web"; virsh -q -c "$HAVIRT_LIBVIRT_URI" destroy demo-web
 for _ in $(seq 100); do grep -q FAULTED "$W/watch.out" && break; sleep 0.05; done

@@ -75,9 +75,12 @@ public final class AgentDaemon implements AutoCloseable {
     ResourceResolver resolver = new ResourceResolver(model, catalog);
     AgentLoop loop = new AgentLoop(Ticker.SYSTEM);
     Agent[] holder = new Agent[1];
+    // The RHEV backend must know which RHEV host this node is: its PhysicalServer, else its name.
+    Map<String, String> node = new java.util.HashMap<>(o.node().values());
+    node.putIfAbsent("rhev.host", resolver.hypervisorOf(o.system()));
     Backends backends =
         Backends.discover(
-            o.node(),
+            new VmBackendFactory.Settings(node),
             (guest, detail) -> {
               Agent a = holder[0];
               if (a != null) {

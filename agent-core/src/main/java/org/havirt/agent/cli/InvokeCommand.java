@@ -120,7 +120,10 @@ final class InvokeCommand implements Callable<Integer> {
     if (res.isEmpty()) {
       return usage(err, "no resource named '" + resource + "' in " + config);
     }
-    try (Backends backends = new Backends(node.settings())) {
+    java.util.Map<String, String> settings = new java.util.HashMap<>(node.settings().values());
+    settings.putIfAbsent("rhev.host", cfg.get().resolver.hypervisorOf(sys));
+    try (Backends backends =
+        new Backends(new org.havirt.types.backend.VmBackendFactory.Settings(settings))) {
       Optional<VmBackend> backend = backends.forGuest(res.get().spec());
       if (backend.isEmpty()) {
         return usage(

@@ -15,6 +15,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -346,5 +347,41 @@ public final class RhevmSimulator implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+  }
+
+  /**
+   * Runs the simulator stand-alone until killed: {@code --port N --dir DIR [--user U --password P]
+   * [--cluster C --host H... --vm V...]}. Prints its URL and CA file, one per line.
+   */
+  public static void main(String[] args) throws Exception {
+    Map<String, List<String>> opts = new HashMap<>();
+    String key = null;
+    for (String a : args) {
+      if (a.startsWith("--")) {
+        key = a.substring(2);
+        opts.computeIfAbsent(key, k -> new java.util.ArrayList<>());
+      } else if (key != null) {
+        opts.get(key).add(a);
+      }
+    }
+    int port = Integer.parseInt(first(opts, "port", "8443"));
+    Path dir =
+        Path.of(first(opts, "dir", System.getProperty("java.io.tmpdir") + "/havirt-rhevm-sim"));
+    RhevmSimulator sim =
+        new RhevmSimulator(
+            dir, port, first(opts, "user", "admin@internal"), first(opts, "password", "admin"));
+    String cluster = first(opts, "cluster", "Default");
+    sim.model.addCluster(cluster);
+    opts.getOrDefault("host", List.of("rhevh1")).forEach(h -> sim.model.addHost(h, cluster));
+    opts.getOrDefault("vm", List.of()).forEach(v -> sim.model.addVm(v, cluster));
+    System.out.println(sim.url());
+    System.out.println(sim.caPem());
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+
+  private static String first(Map<String, List<String>> opts, String key, String dflt) {
+    List<String> v = opts.get(key);
+    return v == null || v.isEmpty() ? dflt : v.get(0);
   }
 }
