@@ -76,7 +76,12 @@ pids+=($!)
 for _ in $(seq 300); do [ "$(wc -l <"$W/rhevm.out")" -ge 2 ] && break; sleep 0.1; done
 RHEVM_URL=$(sed -n 1p "$W/rhevm.out"); RHEVM_CA=$(sed -n 2p "$W/rhevm.out")
 case $RHEVM_URL in https://*) ;; *) echo "the simulator did not start:"; cat "$W/rhevm.out"; exit 1 ;; esac
-sed -e "s|@DEMO_DIR@|$W|g" -e "s|@RHEVM_URL@|$RHEVM_URL|g" -e "s|@RHEVM_CA@|$RHEVM_CA|g" packaging/demo/main.cf > "$W/main.cf"
+export HAVIRT_KEY_FILE="$W/havirt.key"
+echo "== encrypting the RHEV-M password for main.cf (havirt encrypt; the key file is made on first use)"
+RHEVM_PASSWORD=$(echo demo | "$dist/bin/havirt" encrypt)
+echo "    RHEVMInfo.Password = $RHEVM_PASSWORD"
+sed -e "s|@DEMO_DIR@|$W|g" -e "s|@RHEVM_URL@|$RHEVM_URL|g" -e "s|@RHEVM_CA@|$RHEVM_CA|g" \
+  -e "s|@RHEVM_PASSWORD@|$RHEVM_PASSWORD|g" packaging/demo/main.cf > "$W/main.cf"
 cp "$dist/conf/types.cf" "$dist/conf/KVMGuestTypes.cf" "$W/"
 
 havirt() { "$dist/bin/havirt" "$@"; }

@@ -25,7 +25,11 @@ class DistributionIT {
     List<String> cmd = new ArrayList<>();
     cmd.add(DIST.resolve("bin/havirt").toString());
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("havirt exits").isTrue();
     return new Run(p.exitValue(), out);
@@ -76,5 +80,28 @@ class DistributionIT {
     Run help = havirt("--help");
     assertThat(help.exit()).isZero();
     assertThat(help.out()).contains("config").contains("Exit codes:");
+  }
+
+  @Test
+  void encryptReadsThePasswordFromStandardInputNeverFromArguments() throws Exception {
+    Path key = dir.resolve("havirt.key");
+    Process p =
+        new ProcessBuilder(
+                DIST.resolve("bin/havirt").toString(), "encrypt", "--key-file", key.toString())
+            .redirectErrorStream(true)
+            .start();
+    p.getOutputStream().write("pa55 word\n".getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    assertThat(out).startsWith("HVE1.").doesNotContain("pa55");
+    assertThat(org.havirt.types.PasswordCipher.open(key).decrypt(out)).isEqualTo("pa55 word");
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(key)))
+        .isEqualTo("rw-------");
+    Run empty = havirt("encrypt", "--key-file", key.toString());
+    assertThat(empty.exit()).isEqualTo(1);
   }
 }

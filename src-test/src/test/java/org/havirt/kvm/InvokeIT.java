@@ -60,7 +60,10 @@ class InvokeIT {
     List<String> cmd = new ArrayList<>(List.of(HAVIRT.toString(), "invoke"));
     cmd.addAll(List.of(args));
     cmd.addAll(List.of("-c", main.toString(), "--sys", "n1"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("HAVIRT_LIBVIRT_URI", uri);
     pb.environment().put("HAVIRT_STATE_DIR", dir.resolve("state").toString());
     Process p = pb.start();

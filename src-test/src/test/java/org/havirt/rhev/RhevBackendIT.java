@@ -13,6 +13,7 @@ import org.havirt.testing.rhevm.SimModel;
 import org.havirt.types.CleanReason;
 import org.havirt.types.ExecStatus;
 import org.havirt.types.MonitorResult;
+import org.havirt.types.PasswordCipher;
 import org.havirt.types.ResourceState;
 import org.havirt.types.Ticker;
 import org.havirt.types.backend.AttributeValue;
@@ -31,6 +32,7 @@ class RhevBackendIT {
   ResourceAgent agent;
   SimModel.Host h1;
   SimModel.Host h2;
+  PasswordCipher cipher;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -41,7 +43,11 @@ class RhevBackendIT {
     h2 = sim.model.addHost("h2", "prod");
     sim.model.addVm("vm1", "prod");
     sim.model.addVm("vm2", "prod");
-    backend = new RhevBackend(new VmBackendFactory.Settings(Map.of("rhev.host", "h1")));
+    cipher = PasswordCipher.openOrCreate(dir.resolve("havirt.key"));
+    backend =
+        new RhevBackend(
+            new VmBackendFactory.Settings(
+                Map.of("rhev.host", "h1", "key.file", dir.resolve("havirt.key").toString())));
     agent = new ResourceAgent(backend, Ticker.SYSTEM);
   }
 
@@ -62,7 +68,7 @@ class RhevBackendIT {
                 "User",
                 "admin@internal",
                 "Password",
-                "s3cret!",
+                cipher.encrypt("s3cret!"),
                 "Cluster",
                 "prod",
                 "CAFile",
@@ -148,12 +154,25 @@ class RhevBackendIT {
 
   @Test
   void badCredentialsAreAPermissionErrorThatNeverShowsThePassword() {
-    EntryResult r = agent.monitor(spec("vm1", "Password", "wrong-password"));
+    EntryResult r = agent.monitor(spec("vm1", "Password", cipher.encrypt("wrong-password")));
     MonitorResult m = r.state().orElseThrow();
     assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);
     assertThat(m.reason())
         .contains("RHEV-M refused the credentials of user admin@internal")
         .doesNotContain("wrong-password");
+  }
+
+  @Test
+  void aPlainOrForeignPasswordIsRefusedWithoutShowingIt() throws Exception {
+    MonitorResult plain = monitor(spec("vm1", "Password", "s3cret!"));
+    assertThat(plain.state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(plain.reason())
+        .contains("not encrypted")
+        .contains("havirt encrypt")
+        .doesNotContain("s3cret!");
+    String foreign = PasswordCipher.openOrCreate(dir.resolve("other.key")).encrypt("s3cret!");
+    assertThat(monitor(spec("vm1", "Password", foreign)).reason())
+        .contains("does not decrypt with this host's key file");
   }
 
   @Test

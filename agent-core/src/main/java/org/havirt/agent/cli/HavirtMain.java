@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
       ClientCommands.Watch.class,
       ConfigCommand.class,
       InvokeCommand.class,
+      EncryptCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

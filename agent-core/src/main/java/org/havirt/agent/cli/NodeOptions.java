@@ -39,12 +39,21 @@ final class NodeOptions {
           "where the migration stream goes, e.g. tcp://%%h (env HAVIRT_MIGRATE_DATA_URI; default: libvirt's choice)")
   String migrateDataUri;
 
+  @Option(
+      names = "--key-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:HAVIRT_KEY_FILE:-/etc/havirt/havirt.key}",
+      description =
+          "the host key file that decrypts configured passwords (env HAVIRT_KEY_FILE; default ${DEFAULT-VALUE})")
+  String keyFile;
+
   VmBackendFactory.Settings settings() {
     Map<String, String> m = new HashMap<>();
     m.put("libvirt.uri", libvirtUri);
     m.put("state.dir", stateDir);
     m.put("migrate.uri", migrateUri);
     m.put("migrate.data.uri", migrateDataUri == null ? "" : migrateDataUri);
+    m.put("key.file", keyFile);
     return new VmBackendFactory.Settings(m);
   }
 }

@@ -28,11 +28,17 @@ import org.havirt.types.state.VmStatus;
 public final class RhevBackend implements VmBackend {
   private final String thisHost;
   private final Optional<Path> defaultCa;
+  private final Path keyFile;
   private final Map<String, RhevClient> clients = new ConcurrentHashMap<>();
 
   public RhevBackend(VmBackendFactory.Settings settings) {
     this.thisHost = settings.get("rhev.host").orElseGet(RhevBackend::hostName);
     this.defaultCa = settings.get("rhev.ca.file").map(Path::of);
+    this.keyFile =
+        settings
+            .get("key.file")
+            .map(Path::of)
+            .orElse(org.havirt.types.PasswordCipher.DEFAULT_KEY_FILE);
   }
 
   private static String hostName() {
@@ -51,7 +57,7 @@ public final class RhevBackend implements VmBackend {
   private RhevClient client(GuestSpec g) throws BackendException {
     String url = need(g, "URL");
     String user = need(g, "User");
-    String password = need(g, "Password");
+    String password = password(need(g, "Password"));
     Optional<Path> ca = g.associationKey("RHEVMInfo", "CAFile").map(Path::of).or(() -> defaultCa);
     String key =
         url
@@ -71,6 +77,28 @@ public final class RhevBackend implements VmBackend {
       }
     }
     return c;
+  }
+
+  /** Decrypts RHEVMInfo.Password; a plain password in the configuration is refused. */
+  private String password(String value) throws BackendException {
+    if (!org.havirt.types.PasswordCipher.isEncrypted(value)) {
+      throw new BackendException(
+          Kind.MISCONFIGURED,
+          "RHEVMInfo.Password is not encrypted: replace it with the output of 'havirt encrypt'");
+    }
+    try {
+      return org.havirt.types.PasswordCipher.open(keyFile).decrypt(value);
+    } catch (java.io.IOException e) {
+      throw new BackendException(
+          Kind.MISCONFIGURED,
+          "cannot read the key file "
+              + keyFile
+              + ": "
+              + e.getMessage()
+              + " (run 'havirt encrypt' on this host, or copy the key file from where the password was encrypted)");
+    } catch (IllegalArgumentException e) {
+      throw new BackendException(Kind.MISCONFIGURED, "RHEVMInfo.Password: " + e.getMessage());
+    }
   }
 
   private static String need(GuestSpec g, String key) throws BackendException {
