@@ -153,6 +153,34 @@ class RhevBackendIT {
   }
 
   @Test
+  void manualFencingReleasesAVmFromACrashedHostAndStartsItHere() throws Exception {
+    SimModel.Vm vm2 = sim.model.vmByName("vm2").orElseThrow();
+    sim.model.start(vm2, h2);
+    sim.model.stepMillis = 0;
+    sim.model.crashHost(h2);
+    GuestSpec g = spec("vm2", "UseManualRHEVMFencing", "1");
+    assertThat(monitor(g).state()).isEqualTo(ResourceState.UNKNOWN);
+    EntryResult r = agent.online(g);
+    assertThat(r.exec()).as(r.reason()).isEqualTo(ExecStatus.DONE);
+    assertThat(awaitConfidence(g, 100)).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
+    assertThat(h2.status).as("fence confirmed").isEqualTo("down");
+  }
+
+  @Test
+  void withoutManualFencingAnUnknownVmIsNotStartedAndTheReasonSaysWhy() throws Exception {
+    SimModel.Vm vm2 = sim.model.vmByName("vm2").orElseThrow();
+    sim.model.stepMillis = 0;
+    sim.model.start(vm2, h2);
+    sim.model.crashHost(h2);
+    EntryResult r = agent.online(spec("vm2"));
+    assertThat(r.exec()).isEqualTo(ExecStatus.FAILED);
+    assertThat(r.reason())
+        .contains("on host h2 (non_responsive)")
+        .contains("UseManualRHEVMFencing = 1");
+    assertThat(h2.status).as("nothing was fenced").isEqualTo("non_responsive");
+  }
+
+  @Test
   void badCredentialsAreAPermissionErrorThatNeverShowsThePassword() {
     EntryResult r = agent.monitor(spec("vm1", "Password", cipher.encrypt("wrong-password")));
     MonitorResult m = r.state().orElseThrow();

@@ -26,6 +26,7 @@ import org.havirt.types.state.VmStatus;
  * setting {@code rhev.host}); a VM running on another host is never started here. Thread-safe.
  */
 public final class RhevBackend implements VmBackend {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RhevBackend.class);
   private final String thisHost;
   private final Optional<Path> defaultCa;
   private final Path keyFile;
@@ -188,16 +189,7 @@ public final class RhevBackend implements VmBackend {
                   + " on host "
                   + hostOf(vm)
                   + "; refusing to start a second copy");
-      case UNKNOWN ->
-          throw new BackendException(
-              Kind.FAILED,
-              "VM "
-                  + guest.guestName()
-                  + " is "
-                  + s.native_()
-                  + (hostOf(vm).isEmpty() ? "" : " on host " + hostOf(vm))
-                  + "; it may still run there, so it is not started here"
-                  + " (with RHEVMInfo.UseManualRHEVMFencing = 1 the agent can confirm a dead host's fence)");
+      case UNKNOWN -> vm = releaseFromDeadHost(c, guest, vm, deadline);
       case DOWN,
           CRASHED,
           NOT_DEFINED,
@@ -218,6 +210,64 @@ public final class RhevBackend implements VmBackend {
         .addObject()
         .put("name", thisHost);
     c.post("vms/" + vm.path("id").asText() + "/start", body, deadline);
+  }
+
+  /**
+   * A VM that is unknown because its host stopped answering may still run there. Only with
+   * UseManualRHEVMFencing = 1, and only when RHEV-M says that host is non_responsive, does the
+   * agent confirm the host's manual fence (the administrator's promise that the host was rebooted),
+   * then wait for RHEV-M to release the VM. Anything else: refuse, saying why.
+   */
+  private JsonNode releaseFromDeadHost(
+      RhevClient c, GuestSpec guest, JsonNode vm, Deadline deadline) throws BackendException {
+    String host = hostOf(vm);
+    String hostStatus = vm.path("host").path("status").asText("");
+    boolean manual =
+        guest
+            .associationKey("RHEVMInfo", "UseManualRHEVMFencing")
+            .map(v -> v.trim().equals("1"))
+            .orElse(false);
+    if (!manual || host.isEmpty() || !hostStatus.equals("non_responsive")) {
+      throw new BackendException(
+          Kind.FAILED,
+          "VM "
+              + guest.guestName()
+              + " is unknown"
+              + (host.isEmpty()
+                  ? ""
+                  : " on host "
+                      + host
+                      + " ("
+                      + (hostStatus.isEmpty() ? "status unknown" : hostStatus)
+                      + ")")
+              + "; it may still run there, so it is not started here"
+              + (manual
+                  ? ""
+                  : " (with RHEVMInfo.UseManualRHEVMFencing = 1 the agent can confirm a dead host's fence)"));
+    }
+    log.warn("confirming manual fence host={} guest={}", host, guest.guestName());
+    ObjectNode fence = RhevClient.JSON.createObjectNode().put("fence_type", "manual");
+    c.post("hosts/" + vm.path("host").path("id").asText() + "/fence", fence, deadline);
+    while (!deadline.isExpired()) {
+      JsonNode now = requireVm(c, guest, deadline);
+      if (now.path("status").asText().equals("down")) {
+        return now;
+      }
+      try {
+        Thread.sleep(
+            Math.min(
+                500, Math.max(1, deadline.remaining().toMillis()))); // RHEV-M has no push: poll
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    throw new BackendException(
+        Kind.TIMED_OUT,
+        "RHEV-M did not release VM "
+            + guest.guestName()
+            + " after the manual fence of host "
+            + host);
   }
 
   @Override

@@ -197,6 +197,29 @@ public final class RhevmSimulator implements AutoCloseable {
         r.set("host", list);
       }
       send(ex, 200, r);
+    } else if (p.length == 4
+        && p[1].equals("hosts")
+        && p[3].equals("fence")
+        && method.equals("POST")) {
+      JsonNode body = JSON.readTree(ex.getRequestBody());
+      SimModel.Host h;
+      synchronized (model) {
+        h = model.hosts.get(p[2]);
+      }
+      if (h == null) {
+        send(ex, 404, fault("Not Found", "host " + p[2] + " does not exist"));
+        return;
+      }
+      if (!body.path("fence_type").asText().equals("manual")) {
+        send(ex, 400, fault("Bad Request", "the simulator knows only fence_type=manual"));
+        return;
+      }
+      Optional<String> refused = model.confirmManualFence(h);
+      if (refused.isPresent()) {
+        send(ex, 409, fault("Operation Failed", "[" + refused.get() + "]"));
+      } else {
+        send(ex, 200, JSON.createObjectNode().put("status", "complete"));
+      }
     } else if (path.equals("/events") && method.equals("GET")) {
       long from = Long.parseLong(q.getOrDefault("from", "0"));
       ArrayNode list = JSON.createArrayNode();

@@ -164,6 +164,25 @@ public final class SimModel {
     }
   }
 
+  /**
+   * An administrator's "confirm host has been rebooted" (fence_type=manual): refused for a host
+   * that answers; for a dead one, its VMs are released (down) so they may start elsewhere.
+   */
+  public synchronized Optional<String> confirmManualFence(Host h) {
+    advance();
+    if (!h.status.equals("non_responsive")) {
+      return Optional.of("Cannot confirm manual fence: host " + h.name + " is " + h.status + ".");
+    }
+    h.status = "down";
+    for (Vm v : vms.values()) {
+      if (h.id.equals(v.hostId)) {
+        v.pending.clear();
+        set(v, "down", null);
+      }
+    }
+    return Optional.empty();
+  }
+
   public synchronized List<Event> eventsFrom(long from) {
     advance();
     return events.stream().filter(e -> e.id() > from).toList();
