@@ -87,7 +87,10 @@ class RhevBackendIT {
             "DelayAfterGuestOffline",
             new AttributeValue.Scalar("10"),
             "MonitorTimeout",
-            new AttributeValue.Scalar("2")));
+            new AttributeValue.Scalar("2"),
+            // A 1 s interval means no listing is reused: every monitor sees RHEV-M as it is now.
+            "MonitorInterval",
+            new AttributeValue.Scalar("1")));
   }
 
   MonitorResult monitor(GuestSpec g) {
@@ -147,8 +150,7 @@ class RhevBackendIT {
     agent.online(g);
     awaitConfidence(g, 100);
     sim.model.crashHost(h1);
-    MonitorResult m = monitor(g);
-    assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(monitor(g).state()).isEqualTo(ResourceState.UNKNOWN);
     assertThat(agent.online(g).reason()).contains("it may still run there");
   }
 
@@ -178,6 +180,39 @@ class RhevBackendIT {
         .contains("on host h2 (non_responsive)")
         .contains("UseManualRHEVMFencing = 1");
     assertThat(h2.status).as("nothing was fenced").isEqualTo("non_responsive");
+  }
+
+  @Test
+  void oneListingServesEveryMonitorOfARoundAndEventsSpeedDetectionUp() throws Exception {
+    for (int i = 0; i < 50; i++) {
+      sim.model.addVm("many" + i, "prod");
+    }
+    java.util.concurrent.BlockingQueue<String> hints =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    backend.subscribe((guest, detail) -> hints.add(String.valueOf(guest)));
+    long before = sim.vmListings.get();
+    for (int i = 0; i < 50; i++) {
+      GuestSpec g = withInterval(spec("many" + i), "60");
+      assertThat(monitor(g)).isEqualTo(MonitorResult.offline("rhev: down"));
+    }
+    assertThat(sim.vmListings.get() - before).as("50 monitors, one request").isEqualTo(1);
+    // A change made in RHEV-M (say, from its UI) arrives through the events feed, not the interval.
+    sim.model.start(sim.model.vmByName("many7").orElseThrow(), h2);
+    String hint = null;
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline && !"many7".equals(hint)) {
+      hint = hints.poll(1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(hint).as("an event naming the VM").isEqualTo("many7");
+    assertThat(monitor(withInterval(spec("many7"), "60")).state())
+        .as("the listing was invalidated")
+        .isEqualTo(ResourceState.INTENTIONAL_OFFLINE);
+  }
+
+  static GuestSpec withInterval(GuestSpec g, String seconds) {
+    Map<String, AttributeValue> m = new java.util.HashMap<>(g.attributes());
+    m.put("MonitorInterval", new AttributeValue.Scalar(seconds));
+    return new GuestSpec(g.resource(), m);
   }
 
   @Test

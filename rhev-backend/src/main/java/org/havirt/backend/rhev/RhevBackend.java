@@ -31,10 +31,17 @@ public final class RhevBackend implements VmBackend {
   private final Optional<Path> defaultCa;
   private final Path keyFile;
   private final Map<String, RhevClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, VmListing> listings = new ConcurrentHashMap<>();
+  private final Map<String, EventPoller> pollers = new ConcurrentHashMap<>();
+  private final java.util.concurrent.CopyOnWriteArrayList<VmEventListener> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Duration eventPoll;
 
   public RhevBackend(VmBackendFactory.Settings settings) {
     this.thisHost = settings.get("rhev.host").orElseGet(RhevBackend::hostName);
     this.defaultCa = settings.get("rhev.ca.file").map(Path::of);
+    this.eventPoll =
+        Duration.ofMillis(settings.get("rhev.events.poll.ms").map(Long::parseLong).orElse(1000L));
     this.keyFile =
         settings
             .get("key.file")
@@ -134,10 +141,32 @@ public final class RhevBackend implements VmBackend {
     return vm.path("host").path("name").asText("");
   }
 
+  /**
+   * Returns the shared listing of the resource's RHEV-M (and cluster), starting its event poller on
+   * first use.
+   */
+  private VmListing listing(RhevClient c, GuestSpec g) {
+    Optional<String> cluster = g.associationKey("RHEVMInfo", "Cluster");
+    String key = System.identityHashCode(c) + "\u0000" + cluster.orElse("");
+    return listings.computeIfAbsent(
+        key,
+        k -> {
+          VmListing l = new VmListing(c, cluster);
+          pollers.computeIfAbsent(k, p -> new EventPoller(c, l, listeners, eventPoll));
+          return l;
+        });
+  }
+
+  /**
+   * Monitors read the shared listing: all the VMs of a RHEV-M (cluster) cost one request per
+   * monitor interval, not one each. Events invalidate the listing so changes are not stale.
+   */
   @Override
   public VmStatus inspect(GuestSpec guest, Deadline deadline) throws BackendException {
     RhevClient c = client(guest);
-    Optional<JsonNode> vm = findVm(c, guest.guestName(), deadline);
+    Duration tolerance =
+        Duration.ofSeconds(Math.max(0, guest.integer("MonitorInterval").orElse(60) - 1));
+    Optional<JsonNode> vm = listing(c, guest).vm(guest.guestName(), tolerance, deadline);
     if (vm.isEmpty()) {
       return VmStatus.of(VmState.NOT_DEFINED, "no VM named '" + guest.guestName() + "' in RHEV-M");
     }
@@ -210,6 +239,7 @@ public final class RhevBackend implements VmBackend {
         .addObject()
         .put("name", thisHost);
     c.post("vms/" + vm.path("id").asText() + "/start", body, deadline);
+    listing(c, guest).invalidate();
   }
 
   /**
@@ -281,6 +311,7 @@ public final class RhevBackend implements VmBackend {
         "vms/" + vm.get().path("id").asText() + "/shutdown",
         RhevClient.JSON.createObjectNode(),
         deadline);
+    listing(c, guest).invalidate();
     long delay = guest.integer("DelayAfterGuestOffline").orElse(30);
     Deadline until = deadline.atMost(Duration.ofSeconds(delay));
     while (!until.isExpired()) {
@@ -309,6 +340,7 @@ public final class RhevBackend implements VmBackend {
         "vms/" + vm.get().path("id").asText() + "/stop",
         RhevClient.JSON.createObjectNode(),
         deadline);
+    listing(c, guest).invalidate();
   }
 
   @Override
@@ -329,6 +361,7 @@ public final class RhevBackend implements VmBackend {
     ObjectNode body = RhevClient.JSON.createObjectNode();
     body.putObject("host").put("name", target.hypervisor());
     c.post("vms/" + vm.path("id").asText() + "/migrate", body, deadline);
+    listing(c, guest).invalidate();
   }
 
   @Override
@@ -361,11 +394,15 @@ public final class RhevBackend implements VmBackend {
 
   @Override
   public AutoCloseable subscribe(VmEventListener listener) {
-    return () -> {};
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   @Override
   public void close() {
+    pollers.values().forEach(EventPoller::close);
+    pollers.clear();
+    listings.clear();
     clients.values().forEach(RhevClient::close);
     clients.clear();
   }

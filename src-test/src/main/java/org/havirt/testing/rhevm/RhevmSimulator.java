@@ -45,6 +45,9 @@ public final class RhevmSimulator implements AutoCloseable {
   /** Every API request served, for "one request per round" assertions. */
   public final AtomicLong requests = new AtomicLong();
 
+  /** VM listings served (GET /vms), for "one request per monitor round" assertions. */
+  public final AtomicLong vmListings = new AtomicLong();
+
   /** Fault injection: milliseconds added to every reply. */
   public volatile long latencyMillis;
 
@@ -154,6 +157,7 @@ public final class RhevmSimulator implements AutoCloseable {
     String method = ex.getRequestMethod();
     String[] p = path.split("/");
     if (path.equals("/vms") && method.equals("GET")) {
+      vmListings.incrementAndGet();
       ArrayNode list = JSON.createArrayNode();
       String search = q.getOrDefault("search", "");
       synchronized (model) {

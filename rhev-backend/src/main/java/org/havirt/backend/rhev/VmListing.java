@@ -1,0 +1,108 @@
+package org.havirt.backend.rhev;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.havirt.types.Deadline;
+import org.havirt.types.backend.BackendException;
+
+/**
+ * One RHEV-M's VMs (optionally one cluster's), fetched in a single request and shared by every
+ * resource's monitor: a listing younger than the asker's tolerance is reused, and concurrent askers
+ * wait for the one request already under way. Events invalidate it. Thread-safe.
+ */
+final class VmListing {
+  private final RhevClient client;
+  private final Optional<String> cluster;
+  private Map<String, JsonNode> byName = Map.of();
+  private Map<String, String> nameById = Map.of();
+  private long fetchedAt;
+  private boolean valid;
+  private CompletableFuture<Void> inFlight;
+
+  VmListing(RhevClient client, Optional<String> cluster) {
+    this.client = client;
+    this.cluster = cluster;
+  }
+
+  /** Returns the VM named {@code name}, from a listing no older than {@code maxAge}. */
+  Optional<JsonNode> vm(String name, Duration maxAge, Deadline d) throws BackendException {
+    refreshIfOlder(maxAge, d);
+    synchronized (this) {
+      return Optional.ofNullable(byName.get(name));
+    }
+  }
+
+  /** Returns the name of the VM with {@code id} in the last listing, if known. */
+  synchronized Optional<String> nameOf(String id) {
+    return Optional.ofNullable(nameById.get(id));
+  }
+
+  /** Forgets the listing: the next monitor fetches a fresh one. */
+  synchronized void invalidate() {
+    valid = false;
+  }
+
+  private void refreshIfOlder(Duration maxAge, Deadline d) throws BackendException {
+    CompletableFuture<Void> mine;
+    boolean fetch = false;
+    synchronized (this) {
+      if (valid && System.nanoTime() - fetchedAt < maxAge.toNanos()) {
+        return;
+      }
+      if (inFlight == null) {
+        inFlight = new CompletableFuture<>();
+        fetch = true;
+      }
+      mine = inFlight;
+    }
+    if (fetch) {
+      try {
+        JsonNode list =
+            cluster.isPresent()
+                ? client.get("vms", d, "search", "cluster=" + cluster.get(), "follow", "host")
+                : client.get("vms", d, "follow", "host");
+        Map<String, JsonNode> names = new HashMap<>();
+        Map<String, String> ids = new HashMap<>();
+        for (JsonNode vm : list.path("vm")) {
+          names.put(vm.path("name").asText(), vm);
+          ids.put(vm.path("id").asText(), vm.path("name").asText());
+        }
+        synchronized (this) {
+          byName = names;
+          nameById = ids;
+          fetchedAt = System.nanoTime();
+          valid = true;
+          inFlight = null;
+        }
+        mine.complete(null);
+      } catch (BackendException | RuntimeException e) {
+        synchronized (this) {
+          inFlight = null;
+        }
+        mine.completeExceptionally(e);
+        throw e;
+      }
+      return;
+    }
+    try {
+      mine.get(Math.max(1, d.remaining().toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new BackendException(
+          BackendException.Kind.TIMED_OUT,
+          "RHEV-M's VM listing did not arrive before the deadline");
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof BackendException be) {
+        throw new BackendException(be.kind(), be.getMessage(), be);
+      }
+      throw new BackendException(
+          BackendException.Kind.TRANSIENT, "RHEV-M's VM listing failed: " + e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException(BackendException.Kind.TRANSIENT, "interrupted");
+    }
+  }
+}
