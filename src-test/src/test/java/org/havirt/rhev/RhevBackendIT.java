@@ -216,6 +216,36 @@ class RhevBackendIT {
   }
 
   @Test
+  void migrationMovesTheVmAndIsRefusedWhenPinnedOrAcrossClusters() throws Exception {
+    GuestSpec g = spec("vm1");
+    agent.online(g);
+    awaitConfidence(g, 100);
+    EntryResult moved = agent.migrate(g, new org.havirt.types.backend.MigrationTarget("n2", "h2"));
+    assertThat(moved.exec()).as(moved.reason()).isEqualTo(ExecStatus.DONE);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    MonitorResult m = monitor(g);
+    while (!m.reason().equals("rhev: up on h2") && System.nanoTime() < deadline) {
+      Thread.sleep(50); // the simulated migration takes its steps
+      m = monitor(g);
+    }
+    assertThat(m).isEqualTo(MonitorResult.intentionalOffline("rhev: up on h2"));
+
+    sim.model.addCluster("dr");
+    sim.model.addHost("drhost", "dr");
+    EntryResult across =
+        agent.migrate(g, new org.havirt.types.backend.MigrationTarget("dr1", "drhost"));
+    assertThat(across.exec()).isEqualTo(ExecStatus.FAILED);
+    assertThat(across.reason()).contains("in another RHEV cluster").contains("fail over instead");
+
+    assertThat(
+            agent.migrate(g, new org.havirt.types.backend.MigrationTarget("x", "nohost")).reason())
+        .contains("RHEV-M has no host named 'nohost'");
+    sim.model.vmByName("vm1").orElseThrow().affinity = "pinned";
+    EntryResult pinned = agent.migrate(g, new org.havirt.types.backend.MigrationTarget("n1", "h1"));
+    assertThat(pinned.reason()).contains("placement affinity 'pinned'");
+  }
+
+  @Test
   void badCredentialsAreAPermissionErrorThatNeverShowsThePassword() {
     EntryResult r = agent.monitor(spec("vm1", "Password", cipher.encrypt("wrong-password")));
     MonitorResult m = r.state().orElseThrow();

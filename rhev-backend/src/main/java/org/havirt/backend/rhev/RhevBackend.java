@@ -358,6 +358,29 @@ public final class RhevBackend implements VmBackend {
               + affinity
               + "', which does not allow migration");
     }
+    JsonNode hosts = c.get("hosts", deadline, "search", "name=" + target.hypervisor());
+    JsonNode host = null;
+    for (JsonNode h : hosts.path("host")) {
+      if (h.path("name").asText().equals(target.hypervisor())) {
+        host = h;
+      }
+    }
+    if (host == null) {
+      throw new BackendException(
+          Kind.MISCONFIGURED,
+          "RHEV-M has no host named '"
+              + target.hypervisor()
+              + "' (the target system's PhysicalServer, else its name)");
+    }
+    if (!host.path("cluster").path("id").asText().equals(vm.path("cluster").path("id").asText())) {
+      throw new BackendException(
+          Kind.FAILED,
+          "host "
+              + target.hypervisor()
+              + " is in another RHEV cluster than VM "
+              + guest.guestName()
+              + ": migration across clusters (or DR sites) is refused; fail over instead");
+    }
     ObjectNode body = RhevClient.JSON.createObjectNode();
     body.putObject("host").put("name", target.hypervisor());
     c.post("vms/" + vm.path("id").asText() + "/migrate", body, deadline);

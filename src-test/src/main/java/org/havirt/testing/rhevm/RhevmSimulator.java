@@ -274,6 +274,20 @@ public final class RhevmSimulator implements AutoCloseable {
         }
         refused = model.start(v, h.get());
       }
+      case "migrate" -> {
+        String hostName = body.path("host").path("name").asText("");
+        Optional<SimModel.Host> h = model.hostByName(hostName);
+        if (h.isEmpty()) {
+          send(
+              ex,
+              400,
+              fault(
+                  "Operation Failed",
+                  "[Cannot migrate VM. Host '" + hostName + "' does not exist.]"));
+          return;
+        }
+        refused = model.migrate(v, h.get());
+      }
       case "shutdown" -> refused = model.shutdown(v);
       case "stop" -> refused = model.stop(v);
       default -> {

@@ -152,6 +152,22 @@ public final class SimModel {
     return Optional.empty();
   }
 
+  /** Live-migrates {@code v} to {@code target} as the engine would, refusing what it refuses. */
+  public synchronized Optional<String> migrate(Vm v, Host target) {
+    advance();
+    if (!v.status.equals("up")) {
+      return Optional.of("Cannot migrate VM. VM " + v.name + " is " + v.status + ".");
+    }
+    if (!v.affinity.equals("migratable")) {
+      return Optional.of("Cannot migrate VM. VM " + v.name + " is not migratable.");
+    }
+    if (!target.clusterId.equals(v.clusterId)) {
+      return Optional.of("Cannot migrate VM. Migration between clusters is not supported.");
+    }
+    plan(v, "migrating", v.hostId, "up", target.id);
+    return Optional.empty();
+  }
+
   /** Crashes a host: it stops answering, its VMs become unknown (as the engine reports them). */
   public synchronized void crashHost(Host h) {
     advance();
