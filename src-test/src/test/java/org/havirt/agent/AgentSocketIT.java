@@ -244,9 +244,9 @@ class AgentSocketIT {
       assertThat(e.awaitEvent("x299", "OFFLINE", T))
           .as("the reading subscriber got its events")
           .isNotNull();
-      e.call("online", T, "resource", "r1");
+      long onlineSeq = e.call("online", T, "resource", "r1").path("status").path("seq").asLong();
       libvirtd.virsh("destroy", "g1");
-      assertThat(e.awaitEvent("r1", "OFFLINE", T)).as("detection goes on").isNotNull();
+      assertThat(e.awaitEvent("r1", "OFFLINE", onlineSeq, T)).as("detection goes on").isNotNull();
     }
   }
 

@@ -96,6 +96,22 @@ final class EngineClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for a state event about {@code resource} in {@code state} with a seq above {@code
+   * afterSeq}.
+   */
+  JsonNode awaitEvent(String resource, String state, long afterSeq, Duration within)
+      throws InterruptedException {
+    return await(
+        n ->
+            n.has("event")
+                && resource.equals(n.path("resource").asText())
+                && state.equals(n.path("state").asText())
+                && !n.has("snapshot")
+                && n.path("seq").asLong() > afterSeq,
+        within);
+  }
+
   /** Waits for a state event about {@code resource} in {@code state}. */
   JsonNode awaitEvent(String resource, String state, Duration within) throws InterruptedException {
     return await(

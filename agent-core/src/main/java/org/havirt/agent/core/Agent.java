@@ -121,28 +121,12 @@ public final class Agent {
         () -> {
           List<ResourceStatus> out = new ArrayList<>();
           if (name.isPresent()) {
-            out.add(withSeq(get(name.get()).status()));
+            out.add(get(name.get()).status());
           } else {
-            resources.values().forEach(r -> out.add(withSeq(r.status())));
+            resources.values().forEach(r -> out.add(r.status()));
           }
           return out;
         });
-  }
-
-  private ResourceStatus withSeq(ResourceStatus s) {
-    ResourceStatus last = published.get(s.name());
-    long n = last == null ? 0 : last.seq();
-    return new ResourceStatus(
-        s.name(),
-        s.type(),
-        s.state(),
-        s.confidence(),
-        s.reason(),
-        s.flag(),
-        s.expected(),
-        s.busy(),
-        s.lastMonitor(),
-        n);
   }
 
   /**
@@ -192,6 +176,7 @@ public final class Agent {
             now.lastMonitor(),
             ++seq);
     published.put(r.name, numbered);
+    r.seq = numbered.seq();
     log.info(
         "resource state resource={} state={} confidence={} reason={}",
         r.name,

@@ -90,6 +90,9 @@ final class ManagedResource {
 
   private boolean deleted;
 
+  /** The agent-wide seq of this resource's last published change (set by the agent). */
+  long seq;
+
   /** VCS's Enabled: a disabled resource is closed and neither monitored nor acted on. */
   private boolean enabled;
 
@@ -584,6 +587,7 @@ final class ManagedResource {
 
   /** Answers the caller of {@code inv} now, with the entry point's own result. */
   private void replyIfSettling(Invocation inv, EntryResult r) {
+    publish(); // a reply reports the state, numbered, that subscribers see
     waiter(inv)
         .ifPresent(
             w -> {
@@ -594,6 +598,7 @@ final class ManagedResource {
 
   /** Answers callers of explicit monitor commands: every monitor is a fresh probe for them. */
   private void answerMonitorCommands(EntryResult r) {
+    publish();
     waiters.removeIf(
         w -> {
           if (w.invocation.entryPoint() != EntryPoint.MONITOR) {
@@ -606,6 +611,7 @@ final class ManagedResource {
 
   /** Answers callers whose online, offline or migrate has settled, with the state it settled in. */
   private void settleIfWaiting() {
+    publish();
     waiters.removeIf(
         w -> {
           if (w.invocation.entryPoint() == EntryPoint.MONITOR || w.epResult == null) {
@@ -663,6 +669,6 @@ final class ManagedResource {
         expected.name().toLowerCase(java.util.Locale.ROOT),
         Optional.ofNullable(running).map(i -> i.entryPoint().scriptName()),
         lastMonitor,
-        0);
+        seq);
   }
 }

@@ -367,8 +367,11 @@ class ManagedResourceTest {
   @Test
   void eventsCarryIncreasingSequenceNumbersAndOnlyRealChanges() {
     add(spec());
-    command(Invocation.of(EntryPoint.ONLINE));
+    CompletableFuture<CommandReply> reply = command(Invocation.of(EntryPoint.ONLINE));
     advance(Duration.ofSeconds(5));
+    assertThat(reply.join().status().seq())
+        .as("a reply carries the seq of the change it reports")
+        .isEqualTo(events.get(events.size() - 1).seq());
     advance(Duration.ofSeconds(600));
     assertThat(events)
         .extracting(ResourceStatus::state)
