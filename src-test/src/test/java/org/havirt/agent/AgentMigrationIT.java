@@ -7,15 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import org.havirt.config.ConfigCheck;
-import org.havirt.config.ConfigModel;
-import org.havirt.config.TypeCatalog;
 import org.havirt.testing.PrivateLibvirtd;
-import org.havirt.types.backend.VmBackendFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,8 +41,6 @@ class AgentMigrationIT {
               + xml
               + "\"\n  DelayAfterGuestOnline = 0\n"
               + "  MigrateTimeout = 120 )\n");
-      ConfigCheck.Result cfg = ConfigCheck.check(main, List.of());
-      assertThat(cfg.hasErrors()).isFalse();
       Map<String, String> node =
           Map.of(
               "libvirt.uri",
@@ -60,17 +52,7 @@ class AgentMigrationIT {
               "migrate.data.uri",
               "tcp://127.0.0.1");
       Path socket = root.resolve("agent.sock");
-      try (AgentDaemon daemon =
-              AgentDaemon.start(
-                  ConfigModel.of(cfg.files()),
-                  TypeCatalog.from(cfg.files(), new java.util.ArrayList<>()),
-                  new AgentDaemon.Options(
-                      "qa",
-                      socket,
-                      Set.of(System.getProperty("user.name")),
-                      new VmBackendFactory.Settings(node),
-                      4,
-                      "t"));
+      try (AgentDaemon daemon = TestDaemons.start(main, "qa", socket, TestDaemons.me(), node);
           EngineClient e = new EngineClient(socket)) {
         assertThat(daemon.managed()).isEqualTo(1);
         JsonNode online = e.call("online", T, "resource", "mig");

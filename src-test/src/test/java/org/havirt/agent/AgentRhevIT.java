@@ -6,15 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.havirt.config.ConfigCheck;
-import org.havirt.config.ConfigModel;
-import org.havirt.config.TypeCatalog;
 import org.havirt.testing.rhevm.RhevmSimulator;
 import org.havirt.types.PasswordCipher;
-import org.havirt.types.backend.VmBackendFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,22 +40,10 @@ class AgentRhevIT {
               + ", Cluster = prod, CAFile = \""
               + sim.caPem()
               + "\" } )\n");
-      ConfigCheck.Result cfg = ConfigCheck.check(main, List.of());
-      assertThat(cfg.diagnostics()).filteredOn(d -> d.isError()).isEmpty();
       Path socket = dir.resolve("agent.sock");
       Map<String, String> node =
           Map.of("key.file", key.toString(), "state.dir", dir.resolve("state").toString());
-      try (AgentDaemon daemon =
-              AgentDaemon.start(
-                  ConfigModel.of(cfg.files()),
-                  TypeCatalog.from(cfg.files(), new java.util.ArrayList<>()),
-                  new AgentDaemon.Options(
-                      "n1",
-                      socket,
-                      Set.of(System.getProperty("user.name")),
-                      new VmBackendFactory.Settings(node),
-                      4,
-                      "t"));
+      try (AgentDaemon daemon = TestDaemons.start(main, "n1", socket, TestDaemons.me(), node);
           EngineClient e = new EngineClient(socket)) {
         assertThat(daemon.managed()).isEqualTo(1);
         e.call("subscribe", T);

@@ -17,11 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.havirt.config.ConfigCheck;
-import org.havirt.config.ConfigModel;
-import org.havirt.config.TypeCatalog;
 import org.havirt.testing.PrivateLibvirtd;
-import org.havirt.types.backend.VmBackendFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,19 +71,13 @@ class AgentSocketIT {
   }
 
   AgentDaemon startDaemon(Set<String> allowed) throws IOException {
-    ConfigCheck.Result r = ConfigCheck.check(main, List.of());
-    assertThat(r.diagnostics()).filteredOn(d -> d.isError()).isEmpty();
     Map<String, String> node =
         Map.of(
             "libvirt.uri", libvirtd.uri(),
             "state.dir", dir.resolve("state").toString(),
             // Peers have no daemon here: the split-brain check finds them unreachable, quickly.
             "migrate.uri", "test+unix:///default?socket=" + dir.resolve("peers/%h/sock"));
-    return AgentDaemon.start(
-        ConfigModel.of(r.files()),
-        TypeCatalog.from(r.files(), new java.util.ArrayList<>()),
-        new AgentDaemon.Options(
-            "n1", socket, allowed, new VmBackendFactory.Settings(node), 8, "test"));
+    return TestDaemons.start(main, "n1", socket, allowed, node);
   }
 
   @AfterEach

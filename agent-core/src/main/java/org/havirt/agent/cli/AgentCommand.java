@@ -1,7 +1,6 @@
 package org.havirt.agent.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -27,18 +26,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = {"-c", "--config"},
-      required = true,
-      paramLabel = "MAIN_CF",
-      description = "the cluster configuration")
-  Path config;
-
-  @Option(
-      names = "--sys",
-      paramLabel = "SYSTEM",
-      description = "this node's system name (default: the short host name)")
-  String system;
+  @Mixin ConfigOptions cfgOpts;
 
   @Mixin SocketOption socket;
 
@@ -61,11 +49,11 @@ final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    Optional<LoadedConfig> cfg = LoadedConfig.load(config, err);
+    Optional<LoadedConfig> cfg = LoadedConfig.load(cfgOpts.config, err);
     if (cfg.isEmpty()) {
       return HavirtMain.EXIT_USAGE;
     }
-    String sys = system != null ? system : LoadedConfig.defaultSystem();
+    String sys = cfgOpts.system();
     AgentDaemon daemon =
         AgentDaemon.start(
             cfg.get().model,

@@ -1,7 +1,6 @@
 package org.havirt.agent.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,18 +54,7 @@ final class InvokeCommand implements Callable<Integer> {
       description = "action: the action name, then its arguments")
   List<String> args = new ArrayList<>();
 
-  @Option(
-      names = {"-c", "--config"},
-      required = true,
-      paramLabel = "MAIN_CF",
-      description = "the cluster configuration")
-  Path config;
-
-  @Option(
-      names = "--sys",
-      paramLabel = "SYSTEM",
-      description = "this node's system name (default: the short host name)")
-  String system;
+  @Mixin ConfigOptions cfgOpts;
 
   @Option(
       names = "--reason",
@@ -111,14 +99,14 @@ final class InvokeCommand implements Callable<Integer> {
     if (ep.get() == EntryPoint.ACTION && args.isEmpty()) {
       return usage(err, "action needs the action name, e.g. havirt invoke action RES vmconfigsync");
     }
-    Optional<LoadedConfig> cfg = LoadedConfig.load(config, err);
+    Optional<LoadedConfig> cfg = LoadedConfig.load(cfgOpts.config, err);
     if (cfg.isEmpty()) {
       return HavirtMain.EXIT_USAGE;
     }
-    String sys = system != null ? system : LoadedConfig.defaultSystem();
+    String sys = cfgOpts.system();
     Optional<ResourceResolver.Resolved> res = cfg.get().resolver.resolve(resource, sys);
     if (res.isEmpty()) {
-      return usage(err, "no resource named '" + resource + "' in " + config);
+      return usage(err, "no resource named '" + resource + "' in " + cfgOpts.config);
     }
     java.util.Map<String, String> settings = new java.util.HashMap<>(node.settings().values());
     settings.putIfAbsent("rhev.host", cfg.get().resolver.hypervisorOf(sys));
