@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       ConfigCommand.class,
       InvokeCommand.class,
       EncryptCommand.class,
+      TriggerCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -25,7 +25,7 @@ import org.havirt.types.state.VmStatus;
  * The RHEV backend: VMs in RHEV-M/oVirt, driven over its REST API. This node is one RHEV host (node
  * setting {@code rhev.host}); a VM running on another host is never started here. Thread-safe.
  */
-public final class RhevBackend implements VmBackend {
+public final class RhevBackend implements VmBackend, org.havirt.types.backend.SiteFailover {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RhevBackend.class);
   private final String thisHost;
   private final Optional<Path> defaultCa;
@@ -119,7 +119,7 @@ public final class RhevBackend implements VmBackend {
   }
 
   /** Returns the VM named exactly {@code name} (the engine's search ignores case; we do not). */
-  private Optional<JsonNode> findVm(RhevClient c, String name, Deadline d) throws BackendException {
+  static Optional<JsonNode> findVm(RhevClient c, String name, Deadline d) throws BackendException {
     JsonNode list = c.get("vms", d, "search", "name=" + name, "follow", "host");
     for (JsonNode vm : list.path("vm")) {
       if (vm.path("name").asText().equals(name)) {
@@ -129,7 +129,7 @@ public final class RhevBackend implements VmBackend {
     return Optional.empty();
   }
 
-  private JsonNode requireVm(RhevClient c, GuestSpec g, Deadline d) throws BackendException {
+  static JsonNode requireVm(RhevClient c, GuestSpec g, Deadline d) throws BackendException {
     return findVm(c, g.guestName(), d)
         .orElseThrow(
             () ->
@@ -218,7 +218,7 @@ public final class RhevBackend implements VmBackend {
                   + " on host "
                   + hostOf(vm)
                   + "; refusing to start a second copy");
-      case UNKNOWN -> vm = releaseFromDeadHost(c, guest, vm, deadline);
+      case UNKNOWN -> vm = ManualFencing.releaseFromDeadHost(c, guest, vm, deadline);
       case DOWN,
           CRASHED,
           NOT_DEFINED,
@@ -231,6 +231,8 @@ public final class RhevBackend implements VmBackend {
         // try to start: RHEV-M refuses what it cannot do, with a reason
       }
     }
+    JsonNode host = RhevHosts.require(c, thisHost, "this system", deadline);
+    SiteNetwork.prepare(c, guest, vm, host, deadline);
     ObjectNode body = RhevClient.JSON.createObjectNode();
     body.putObject("vm")
         .putObject("placement_policy")
@@ -240,64 +242,6 @@ public final class RhevBackend implements VmBackend {
         .put("name", thisHost);
     c.post("vms/" + vm.path("id").asText() + "/start", body, deadline);
     listing(c, guest).invalidate();
-  }
-
-  /**
-   * A VM that is unknown because its host stopped answering may still run there. Only with
-   * UseManualRHEVMFencing = 1, and only when RHEV-M says that host is non_responsive, does the
-   * agent confirm the host's manual fence (the administrator's promise that the host was rebooted),
-   * then wait for RHEV-M to release the VM. Anything else: refuse, saying why.
-   */
-  private JsonNode releaseFromDeadHost(
-      RhevClient c, GuestSpec guest, JsonNode vm, Deadline deadline) throws BackendException {
-    String host = hostOf(vm);
-    String hostStatus = vm.path("host").path("status").asText("");
-    boolean manual =
-        guest
-            .associationKey("RHEVMInfo", "UseManualRHEVMFencing")
-            .map(v -> v.trim().equals("1"))
-            .orElse(false);
-    if (!manual || host.isEmpty() || !hostStatus.equals("non_responsive")) {
-      throw new BackendException(
-          Kind.FAILED,
-          "VM "
-              + guest.guestName()
-              + " is unknown"
-              + (host.isEmpty()
-                  ? ""
-                  : " on host "
-                      + host
-                      + " ("
-                      + (hostStatus.isEmpty() ? "status unknown" : hostStatus)
-                      + ")")
-              + "; it may still run there, so it is not started here"
-              + (manual
-                  ? ""
-                  : " (with RHEVMInfo.UseManualRHEVMFencing = 1 the agent can confirm a dead host's fence)"));
-    }
-    log.warn("confirming manual fence host={} guest={}", host, guest.guestName());
-    ObjectNode fence = RhevClient.JSON.createObjectNode().put("fence_type", "manual");
-    c.post("hosts/" + vm.path("host").path("id").asText() + "/fence", fence, deadline);
-    while (!deadline.isExpired()) {
-      JsonNode now = requireVm(c, guest, deadline);
-      if (now.path("status").asText().equals("down")) {
-        return now;
-      }
-      try {
-        Thread.sleep(
-            Math.min(
-                500, Math.max(1, deadline.remaining().toMillis()))); // RHEV-M has no push: poll
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-    throw new BackendException(
-        Kind.TIMED_OUT,
-        "RHEV-M did not release VM "
-            + guest.guestName()
-            + " after the manual fence of host "
-            + host);
   }
 
   @Override
@@ -358,20 +302,7 @@ public final class RhevBackend implements VmBackend {
               + affinity
               + "', which does not allow migration");
     }
-    JsonNode hosts = c.get("hosts", deadline, "search", "name=" + target.hypervisor());
-    JsonNode host = null;
-    for (JsonNode h : hosts.path("host")) {
-      if (h.path("name").asText().equals(target.hypervisor())) {
-        host = h;
-      }
-    }
-    if (host == null) {
-      throw new BackendException(
-          Kind.MISCONFIGURED,
-          "RHEV-M has no host named '"
-              + target.hypervisor()
-              + "' (the target system's PhysicalServer, else its name)");
-    }
+    JsonNode host = RhevHosts.require(c, target.hypervisor(), "the target system", deadline);
     if (!host.path("cluster").path("id").asText().equals(vm.path("cluster").path("id").asText())) {
       throw new BackendException(
           Kind.FAILED,
@@ -413,6 +344,16 @@ public final class RhevBackend implements VmBackend {
           throw new BackendException(
               Kind.UNSUPPORTED, "action '" + action + "' is not supported for RHEV guests");
     };
+  }
+
+  @Override
+  public String takeOverSite(
+      GuestSpec guest,
+      Duration wait,
+      Deadline deadline,
+      java.util.function.Consumer<String> progress)
+      throws BackendException {
+    return SpmFailover.takeOver(client(guest), guest, thisHost, wait, deadline, progress);
   }
 
   @Override

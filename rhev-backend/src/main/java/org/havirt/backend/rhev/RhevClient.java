@@ -107,6 +107,11 @@ public final class RhevClient {
     return call("POST", path, body, d);
   }
 
+  /** PUTs {@code body} to {@code path} under /ovirt-engine/api (an update). */
+  public JsonNode put(String path, JsonNode body, Deadline d) throws BackendException {
+    return call("PUT", path, body, d);
+  }
+
   private JsonNode call(String method, String path, JsonNode body, Deadline d, String... query)
       throws BackendException {
     HttpUrl.Builder ub =

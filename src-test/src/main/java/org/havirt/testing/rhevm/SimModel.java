@@ -21,6 +21,9 @@ public final class SimModel {
     public String clusterId;
     public String status = "up";
     public String spm = "none";
+    public int spmPriority = 5;
+
+    private final List<Object[]> pending = new ArrayList<>(); // {atMillis, status}
 
     Host(String name, String clusterId) {
       this.name = name;
@@ -37,7 +40,10 @@ public final class SimModel {
     public String hostId;
     public boolean haEnabled;
     public String affinity = "migratable";
-    public String payload;
+
+    /** CD-ROM payload files set by PUT /vms/{id}: file name → content. Empty when none. */
+    public Map<String, String> payload = new LinkedHashMap<>();
+
     private final List<Object[]> pending = new ArrayList<>(); // {atMillis, status, hostId}
 
     Vm(String name, String clusterId) {
@@ -50,6 +56,8 @@ public final class SimModel {
   public record Event(long id, String description, String vmId) {}
 
   final Map<String, String> clusters = new LinkedHashMap<>(); // id -> name
+  final Map<String, String> clusterDatacenter = new LinkedHashMap<>(); // cluster id -> dc name
+  private long spmElectionAt = -1; // when the datacenter elects a new SPM, or -1
   final Map<String, Host> hosts = new LinkedHashMap<>();
   final Map<String, Vm> vms = new LinkedHashMap<>();
   final List<Event> events = new ArrayList<>();
@@ -58,14 +66,35 @@ public final class SimModel {
   public volatile long stepMillis = 200;
 
   public synchronized String addCluster(String name) {
+    return addCluster(name, "Default");
+  }
+
+  /** Adds a cluster to a datacenter; every datacenter has one SPM among its up hosts. */
+  public synchronized String addCluster(String name, String datacenter) {
     String id = UUID.randomUUID().toString();
     clusters.put(id, name);
+    clusterDatacenter.put(id, datacenter);
     return id;
+  }
+
+  public synchronized String clusterName(String id) {
+    return clusters.get(id);
+  }
+
+  /** The host that holds (or is stuck holding) the SPM role in {@code datacenter}, if any. */
+  public synchronized Optional<Host> spm(String datacenter) {
+    advance();
+    return hosts.values().stream()
+        .filter(h -> h.spm.equals("spm") && clusterDatacenter.get(h.clusterId).equals(datacenter))
+        .findFirst();
   }
 
   public synchronized Host addHost(String name, String clusterName) {
     Host h = new Host(name, clusterId(clusterName));
     hosts.put(h.id, h);
+    if (spm(clusterDatacenter.get(h.clusterId)).isEmpty()) {
+      h.spm = "spm"; // the first host of a datacenter becomes its SPM
+    }
     return h;
   }
 
@@ -95,6 +124,18 @@ public final class SimModel {
   /** Applies every transition that is due. */
   synchronized void advance() {
     long now = System.currentTimeMillis();
+    for (Host h : hosts.values()) {
+      while (!h.pending.isEmpty() && (long) h.pending.get(0)[0] <= now) {
+        h.status = (String) h.pending.remove(0)[1];
+        if (!h.status.equals("up") && h.spm.equals("spm")) {
+          releaseSpm(h, now);
+        }
+      }
+    }
+    if (spmElectionAt >= 0 && spmElectionAt <= now) {
+      spmElectionAt = -1;
+      electSpm();
+    }
     for (Vm v : vms.values()) {
       while (!v.pending.isEmpty() && (long) v.pending.get(0)[0] <= now) {
         Object[] t = v.pending.remove(0);
@@ -127,6 +168,12 @@ public final class SimModel {
     }
     if (!host.status.equals("up")) {
       return Optional.of("Cannot run VM. Host " + host.name + " is " + host.status + ".");
+    }
+    if (!host.clusterId.equals(v.clusterId)) {
+      return Optional.of(
+          "Cannot run VM. There is no host that satisfies current scheduling constraints: host "
+              + host.name
+              + " is not in the VM's cluster.");
     }
     plan(v, "wait_for_launch", host.id, "powering_up", host.id, "up", host.id);
     return Optional.empty();
@@ -168,9 +215,13 @@ public final class SimModel {
     return Optional.empty();
   }
 
-  /** Crashes a host: it stops answering, its VMs become unknown (as the engine reports them). */
+  /**
+   * Crashes a host: it stops answering, its VMs become unknown (as the engine reports them). An SPM
+   * host keeps the role (its storage lease cannot be taken over) until its fence is confirmed.
+   */
   public synchronized void crashHost(Host h) {
     advance();
+    h.pending.clear();
     h.status = "non_responsive";
     for (Vm v : vms.values()) {
       if (h.id.equals(v.hostId)) {
@@ -196,6 +247,110 @@ public final class SimModel {
         set(v, "down", null);
       }
     }
+    if (h.spm.equals("spm")) {
+      releaseSpm(h, System.currentTimeMillis());
+    }
+    return Optional.empty();
+  }
+
+  /** Maintenance: up → preparing_for_maintenance → maintenance; the SPM role moves away. */
+  public synchronized Optional<String> deactivate(Host h) {
+    advance();
+    switch (h.status) {
+      case "maintenance", "preparing_for_maintenance" -> {
+        return Optional.empty();
+      }
+      case "up", "non_operational" -> {
+        boolean running = vms.values().stream().anyMatch(v -> h.id.equals(v.hostId));
+        if (running) {
+          return Optional.of(
+              "Cannot switch Host " + h.name + " to Maintenance mode. Host has running VMs.");
+        }
+        planHost(h, "preparing_for_maintenance", "maintenance");
+        return Optional.empty();
+      }
+      default -> {
+        return Optional.of(
+            "Cannot switch Host " + h.name + " to Maintenance mode. Host is " + h.status + ".");
+      }
+    }
+  }
+
+  /** Activation: maintenance (or down after a fence) → initializing → up. */
+  public synchronized Optional<String> activate(Host h) {
+    advance();
+    switch (h.status) {
+      case "up", "initializing" -> {
+        return Optional.empty();
+      }
+      case "maintenance", "down" -> {
+        planHost(h, "initializing", "up");
+        if (spmElectionAt < 0 && spm(clusterDatacenter.get(h.clusterId)).isEmpty()) {
+          spmElectionAt = System.currentTimeMillis() + 2 * stepMillis;
+        }
+        return Optional.empty();
+      }
+      default -> {
+        return Optional.of("Cannot activate Host " + h.name + ". Host is " + h.status + ".");
+      }
+    }
+  }
+
+  private void planHost(Host h, String... statuses) {
+    h.pending.clear();
+    long at = System.currentTimeMillis();
+    for (String s : statuses) {
+      h.pending.add(new Object[] {at, s});
+      at += stepMillis;
+    }
+    advance();
+  }
+
+  private void releaseSpm(Host h, long now) {
+    h.spm = "none";
+    spmElectionAt = now + 2 * stepMillis; // the engine elects a new SPM after a while
+  }
+
+  /** Gives the SPM role of each datacenter that has none to its up host of highest priority. */
+  private void electSpm() {
+    for (String dc : new java.util.HashSet<>(clusterDatacenter.values())) {
+      boolean has =
+          hosts.values().stream()
+              .anyMatch(h -> h.spm.equals("spm") && clusterDatacenter.get(h.clusterId).equals(dc));
+      if (!has) {
+        hosts.values().stream()
+            .filter(h -> h.status.equals("up") && clusterDatacenter.get(h.clusterId).equals(dc))
+            .max(java.util.Comparator.comparingInt(h -> h.spmPriority))
+            .ifPresent(h -> h.spm = "spm");
+      }
+    }
+  }
+
+  /**
+   * PUT /vms/{id}: a new cluster (only while down, inside the VM's datacenter) and CD-ROM payload
+   * files (replacing any before). Returns a fault text when the engine would refuse.
+   */
+  public synchronized Optional<String> update(
+      Vm v, Optional<String> clusterId, Optional<Map<String, String>> payload) {
+    advance();
+    if (clusterId.isPresent() && !clusterId.get().equals(v.clusterId)) {
+      if (!clusters.containsKey(clusterId.get())) {
+        return Optional.of("Cannot edit VM. Cluster " + clusterId.get() + " does not exist.");
+      }
+      if (!v.status.equals("down")) {
+        return Optional.of("Cannot edit VM. Cannot change cluster of a VM that is not down.");
+      }
+      if (!clusterDatacenter.get(clusterId.get()).equals(clusterDatacenter.get(v.clusterId))) {
+        return Optional.of("Cannot edit VM. The target cluster is in another data center.");
+      }
+      v.clusterId = clusterId.get();
+      events.add(
+          new Event(
+              events.size() + 1,
+              "VM " + v.name + " moved to cluster " + clusters.get(v.clusterId),
+              v.id));
+    }
+    payload.ifPresent(p -> v.payload = new LinkedHashMap<>(p));
     return Optional.empty();
   }
 

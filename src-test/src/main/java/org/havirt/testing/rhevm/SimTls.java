@@ -25,9 +25,27 @@ public final class SimTls {
     this.dir = dir;
   }
 
-  /** Creates the CA and a certificate for localhost/127.0.0.1 signed by it. */
-  public static SimTls create(Path dir) throws IOException, InterruptedException {
+  private static Path generated; // one CA per JVM: keytool takes seconds, tests need many servers
+
+  /**
+   * Puts a CA and a certificate for localhost/127.0.0.1 signed by it in {@code dir}. The material
+   * is generated once per JVM and copied for every later simulator.
+   */
+  public static synchronized SimTls create(Path dir) throws IOException, InterruptedException {
+    if (generated == null) {
+      Path g = Files.createTempDirectory("havirt-sim-tls");
+      generate(g);
+      generated = g;
+    }
     Files.createDirectories(dir);
+    for (String f : List.of("ca.pem", "server.p12")) {
+      Files.copy(
+          generated.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return new SimTls(dir);
+  }
+
+  private static void generate(Path dir) throws IOException, InterruptedException {
     keytool(
         "-genkeypair",
         "-alias",
@@ -125,7 +143,6 @@ public final class SimTls {
         dir.resolve("server.p12").toString(),
         "-storepass",
         PW);
-    return new SimTls(dir);
   }
 
   private static void keytool(String... args) throws IOException, InterruptedException {

@@ -1,0 +1,369 @@
+package org.havirt.testing.rhevm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The simulator's REST resources: VMs (list, search, get, update, actions), hosts (list, fence,
+ * activate, deactivate), clusters and the events feed, rendered as a real engine renders them.
+ * Called on the server's threads; every model access synchronizes on the model.
+ */
+final class SimRoutes {
+  static final ObjectMapper JSON = RhevmSimulator.JSON;
+  private final SimModel model;
+  private final AtomicLong vmListings;
+
+  SimRoutes(SimModel model, AtomicLong vmListings) {
+    this.model = model;
+    this.vmListings = vmListings;
+  }
+
+  void route(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath().substring("/ovirt-engine/api".length());
+    Map<String, String> q = form(Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse(""));
+    String method = ex.getRequestMethod();
+    String[] p = path.split("/");
+    if (path.equals("/vms") && method.equals("GET")) {
+      vmListings.incrementAndGet();
+      ArrayNode list = JSON.createArrayNode();
+      String search = q.getOrDefault("search", "");
+      synchronized (model) {
+        model.advance();
+        for (SimModel.Vm v : model.vms.values()) {
+          if (matches(v, search)) {
+            list.add(vm(v, q.getOrDefault("follow", "").contains("host")));
+          }
+        }
+      }
+      ObjectNode r = JSON.createObjectNode();
+      if (!list.isEmpty()) {
+        r.set("vm", list); // an empty collection omits its key, as real engines do
+      }
+      send(ex, 200, r);
+    } else if (p.length == 3 && p[1].equals("vms") && method.equals("GET")) {
+      SimModel.Vm v;
+      synchronized (model) {
+        model.advance();
+        v = model.vms.get(p[2]);
+      }
+      if (v == null) {
+        send(ex, 404, fault("Not Found", "VM " + p[2] + " does not exist"));
+      } else {
+        send(ex, 200, vm(v, true));
+      }
+    } else if (p.length == 4 && p[1].equals("vms") && method.equals("POST")) {
+      action(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
+    } else if (path.equals("/hosts") && method.equals("GET")) {
+      ArrayNode list = JSON.createArrayNode();
+      String search = q.getOrDefault("search", "");
+      synchronized (model) {
+        model.advance();
+        for (SimModel.Host h : model.hosts.values()) {
+          if (search.isEmpty() || search.equals("name=" + h.name)) {
+            list.add(host(h));
+          }
+        }
+      }
+      ObjectNode r = JSON.createObjectNode();
+      if (!list.isEmpty()) {
+        r.set("host", list);
+      }
+      send(ex, 200, r);
+    } else if (p.length == 4 && p[1].equals("hosts") && method.equals("POST")) {
+      hostAction(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
+    } else if (p.length == 3 && p[1].equals("vms") && method.equals("PUT")) {
+      update(ex, p[2], JSON.readTree(ex.getRequestBody()));
+    } else if (path.equals("/clusters") && method.equals("GET")) {
+      ArrayNode list = JSON.createArrayNode();
+      String search = q.getOrDefault("search", "");
+      synchronized (model) {
+        model.clusters.forEach(
+            (id, name) -> {
+              if (search.isEmpty() || search.equalsIgnoreCase("name=" + name)) {
+                list.add(cluster(id));
+              }
+            });
+      }
+      ObjectNode r = JSON.createObjectNode();
+      if (!list.isEmpty()) {
+        r.set("cluster", list);
+      }
+      send(ex, 200, r);
+    } else if (p.length == 3 && p[1].equals("clusters") && method.equals("GET")) {
+      synchronized (model) {
+        if (model.clusters.containsKey(p[2])) {
+          send(ex, 200, cluster(p[2]));
+        } else {
+          send(ex, 404, fault("Not Found", "cluster " + p[2] + " does not exist"));
+        }
+      }
+    } else if (path.equals("/events") && method.equals("GET")) {
+      long from = Long.parseLong(q.getOrDefault("from", "0"));
+      ArrayNode list = JSON.createArrayNode();
+      for (SimModel.Event e : model.eventsFrom(from)) {
+        ObjectNode n =
+            list.addObject().put("id", Long.toString(e.id())).put("description", e.description());
+        n.putObject("vm").put("id", e.vmId());
+      }
+      ObjectNode r = JSON.createObjectNode();
+      if (!list.isEmpty()) {
+        r.set("event", list);
+      }
+      send(ex, 200, r);
+    } else {
+      send(ex, 404, fault("Not Found", method + " " + path + " is not part of the simulator"));
+    }
+  }
+
+  private void hostAction(HttpExchange ex, String hostId, String action, JsonNode body)
+      throws IOException {
+    SimModel.Host h;
+    synchronized (model) {
+      h = model.hosts.get(hostId);
+    }
+    if (h == null) {
+      send(ex, 404, fault("Not Found", "host " + hostId + " does not exist"));
+      return;
+    }
+    Optional<String> refused;
+    switch (action) {
+      case "fence" -> {
+        if (!body.path("fence_type").asText().equals("manual")) {
+          send(ex, 400, fault("Bad Request", "the simulator knows only fence_type=manual"));
+          return;
+        }
+        refused = model.confirmManualFence(h);
+      }
+      case "deactivate" -> refused = model.deactivate(h);
+      case "activate" -> refused = model.activate(h);
+      default -> {
+        send(
+            ex, 404, fault("Not Found", "host action " + action + " is not part of the simulator"));
+        return;
+      }
+    }
+    if (refused.isPresent()) {
+      send(ex, 409, fault("Operation Failed", "[" + refused.get() + "]"));
+    } else {
+      send(ex, 200, JSON.createObjectNode().put("status", "complete"));
+    }
+  }
+
+  /** PUT /vms/{id}: the cluster (by id or name) and the CD-ROM payload files. */
+  private void update(HttpExchange ex, String vmId, JsonNode body) throws IOException {
+    SimModel.Vm v;
+    synchronized (model) {
+      v = model.vms.get(vmId);
+    }
+    if (v == null) {
+      send(ex, 404, fault("Not Found", "VM " + vmId + " does not exist"));
+      return;
+    }
+    Optional<String> cluster = Optional.empty();
+    JsonNode c = body.path("cluster");
+    if (c.hasNonNull("id")) {
+      cluster = Optional.of(c.path("id").asText());
+    } else if (c.hasNonNull("name")) {
+      try {
+        cluster = Optional.of(model.clusterId(c.path("name").asText()));
+      } catch (IllegalArgumentException e) {
+        send(ex, 400, fault("Operation Failed", "[Cannot edit VM. Cluster does not exist.]"));
+        return;
+      }
+    }
+    Optional<Map<String, String>> payload = Optional.empty();
+    if (body.has("payloads")) {
+      Map<String, String> files = new java.util.LinkedHashMap<>();
+      for (JsonNode pl : body.path("payloads").path("payload")) {
+        if (!pl.path("type").asText().equals("cdrom")) {
+          send(ex, 400, fault("Bad Request", "the simulator knows only cdrom payloads"));
+          return;
+        }
+        for (JsonNode f : pl.path("files").path("file")) {
+          files.put(f.path("name").asText(), f.path("content").asText());
+        }
+      }
+      payload = Optional.of(files);
+    }
+    Optional<String> refused = model.update(v, cluster, payload);
+    if (refused.isPresent()) {
+      send(ex, 409, fault("Operation Failed", "[" + refused.get() + "]"));
+      return;
+    }
+    synchronized (model) {
+      send(ex, 200, vm(v, true));
+    }
+  }
+
+  private void action(HttpExchange ex, String vmId, String action, JsonNode body)
+      throws IOException {
+    SimModel.Vm v;
+    synchronized (model) {
+      v = model.vms.get(vmId);
+    }
+    if (v == null) {
+      send(ex, 404, fault("Not Found", "VM " + vmId + " does not exist"));
+      return;
+    }
+    Optional<String> refused;
+    switch (action) {
+      case "start" -> {
+        String hostName =
+            body.path("vm")
+                .path("placement_policy")
+                .path("hosts")
+                .path("host")
+                .path(0)
+                .path("name")
+                .asText("");
+        Optional<SimModel.Host> h = model.hostByName(hostName);
+        if (h.isEmpty()) {
+          send(
+              ex,
+              400,
+              fault(
+                  "Operation Failed", "[Cannot run VM. Host '" + hostName + "' does not exist.]"));
+          return;
+        }
+        refused = model.start(v, h.get());
+      }
+      case "migrate" -> {
+        String hostName = body.path("host").path("name").asText("");
+        Optional<SimModel.Host> h = model.hostByName(hostName);
+        if (h.isEmpty()) {
+          send(
+              ex,
+              400,
+              fault(
+                  "Operation Failed",
+                  "[Cannot migrate VM. Host '" + hostName + "' does not exist.]"));
+          return;
+        }
+        refused = model.migrate(v, h.get());
+      }
+      case "shutdown" -> refused = model.shutdown(v);
+      case "stop" -> refused = model.stop(v);
+      default -> {
+        send(ex, 404, fault("Not Found", "action " + action + " is not part of the simulator"));
+        return;
+      }
+    }
+    if (refused.isPresent()) {
+      send(ex, 409, fault("Operation Failed", "[" + refused.get() + "]"));
+      return;
+    }
+    send(ex, 200, JSON.createObjectNode().put("status", "complete"));
+  }
+
+  private boolean matches(SimModel.Vm v, String search) {
+    if (search.isEmpty()) {
+      return true;
+    }
+    for (String term : search.split(" and ")) {
+      String[] kv = term.split("=", 2);
+      if (kv.length != 2) {
+        return false;
+      }
+      String value = kv[1].trim();
+      boolean ok =
+          switch (kv[0].trim()) {
+            case "name" -> v.name.equalsIgnoreCase(value); // engines search case-insensitively
+            case "cluster" -> value.equals(model.clusters.get(v.clusterId));
+            default -> false;
+          };
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private ObjectNode vm(SimModel.Vm v, boolean followHost) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", v.id)
+        .put("href", "/ovirt-engine/api/vms/" + v.id)
+        .put("name", v.name)
+        .put("status", v.status);
+    n.put("memory", "1073741824"); // integers arrive as strings
+    n.putObject("cluster")
+        .put("id", v.clusterId)
+        .put("href", "/ovirt-engine/api/clusters/" + v.clusterId);
+    n.putObject("high_availability")
+        .put("enabled", Boolean.toString(v.haEnabled))
+        .put("priority", "0");
+    n.putObject("placement_policy").put("affinity", v.affinity);
+    if (!v.payload.isEmpty()) {
+      ArrayNode files =
+          n.putObject("payloads")
+              .putArray("payload")
+              .addObject()
+              .put("type", "cdrom")
+              .putObject("files")
+              .putArray("file");
+      v.payload.forEach(
+          (name, content) -> files.addObject().put("name", name).put("content", content));
+    }
+    if (v.hostId != null) {
+      ObjectNode h =
+          n.putObject("host")
+              .put("id", v.hostId)
+              .put("href", "/ovirt-engine/api/hosts/" + v.hostId);
+      SimModel.Host host = model.hosts.get(v.hostId);
+      if (followHost && host != null) {
+        h.put("name", host.name).put("status", host.status);
+      }
+    }
+    return n;
+  }
+
+  private ObjectNode host(SimModel.Host h) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", h.id).put("name", h.name).put("status", h.status);
+    n.putObject("spm").put("status", h.spm).put("priority", "5");
+    n.putObject("cluster").put("id", h.clusterId);
+    return n;
+  }
+
+  private ObjectNode cluster(String id) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", id).put("name", model.clusters.get(id));
+    n.putObject("data_center").put("name", model.clusterDatacenter.get(id));
+    return n;
+  }
+
+  static ObjectNode fault(String reason, String detail) {
+    return JSON.createObjectNode().put("reason", reason).put("detail", detail);
+  }
+
+  static void send(HttpExchange ex, int code, JsonNode body) throws IOException {
+    byte[] b = JSON.writeValueAsBytes(body);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(code, b.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(b);
+    }
+  }
+
+  static Map<String, String> form(String s) {
+    Map<String, String> m = new HashMap<>();
+    for (String kv : s.split("&")) {
+      if (!kv.isEmpty()) {
+        int i = kv.indexOf('=');
+        String k = URLDecoder.decode(i < 0 ? kv : kv.substring(0, i), StandardCharsets.UTF_8);
+        m.put(k, i < 0 ? "" : URLDecoder.decode(kv.substring(i + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return m;
+  }
+}
