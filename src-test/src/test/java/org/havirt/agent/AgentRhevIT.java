@@ -39,13 +39,20 @@ class AgentRhevIT {
               + password
               + ", Cluster = prod, CAFile = \""
               + sim.caPem()
-              + "\" } )\n");
+              + "\" } )\n"
+              // The same RHEV-M without its CA: TLS verification must fail, and say so.
+              + "KVMGuest untrusted_vm ( GuestName = erp\n  MonitorInterval = 3600\n"
+              + "  RHEVMInfo = { Enabled = 1, URL = \""
+              + sim.url()
+              + "\", User = \"admin@internal\", Password = "
+              + password
+              + ", Cluster = prod } )\n");
       Path socket = dir.resolve("agent.sock");
       Map<String, String> node =
           Map.of("key.file", key.toString(), "state.dir", dir.resolve("state").toString());
       try (AgentDaemon daemon = TestDaemons.start(main, "n1", socket, TestDaemons.me(), node);
           EngineClient e = new EngineClient(socket)) {
-        assertThat(daemon.managed()).isEqualTo(1);
+        assertThat(daemon.managed()).isEqualTo(2);
         e.call("subscribe", T);
         JsonNode on = e.call("online", T, "resource", "erp_vm");
         assertThat(on.path("exec").asText()).as(on.toString()).isEqualTo("done");
@@ -69,6 +76,11 @@ class AgentRhevIT {
                 T);
         assertThat(off).as("the OFFLINE event").isNotNull();
         assertThat(off.path("reason").asText()).isEqualTo("rhev: down");
+        JsonNode untrusted = e.awaitEvent("untrusted_vm", "UNKNOWN", T);
+        assertThat(untrusted.path("reason").asText()).contains("is not trusted");
+        JsonNode refused = e.call("online", T, "resource", "untrusted_vm");
+        assertThat(refused.toString()).as("never acts on uncertainty").doesNotContain("\"done\"");
+        assertThat(sim.model.vmByName("erp").orElseThrow().status).isEqualTo("down");
         System.out.printf(
             "RHEV-M power-off to engine event: %.0f ms%n", (System.nanoTime() - t0) / 1e6);
       }

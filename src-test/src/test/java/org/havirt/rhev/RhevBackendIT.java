@@ -246,6 +246,17 @@ class RhevBackendIT {
   }
 
   @Test
+  void devScanListsTheDisksRhevmSeesAndFailsOnABadOne() {
+    EntryResult ok = agent.action(spec("vm1"), "DevScan", List.of());
+    assertThat(ok.exec()).as(ok.reason()).isEqualTo(ExecStatus.DONE);
+    assertThat(ok.output()).isEqualTo("disk vm1_disk0 (virtio_scsi): ok OK");
+    sim.model.vmByName("vm1").orElseThrow().disks.put("vm1_data", "illegal");
+    EntryResult bad = agent.action(spec("vm1"), "DevScan", List.of());
+    assertThat(bad.exec()).isEqualTo(ExecStatus.FAILED);
+    assertThat(bad.output()).contains("disk vm1_data (virtio_scsi): illegal NOT USABLE");
+  }
+
+  @Test
   void badCredentialsAreAPermissionErrorThatNeverShowsThePassword() {
     EntryResult r = agent.monitor(spec("vm1", "Password", cipher.encrypt("wrong-password")));
     MonitorResult m = r.state().orElseThrow();

@@ -334,6 +334,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
                     .map(h -> " on host " + h + (h.equals(thisHost) ? " (this host)" : ""))
                     .orElse(""));
       }
+      case "devscan" -> devScan(guest, deadline);
       case "vmconfigsync" ->
           new ActionOutput(
               false,
@@ -344,6 +345,36 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
           throw new BackendException(
               Kind.UNSUPPORTED, "action '" + action + "' is not supported for RHEV guests");
     };
+  }
+
+  /** Lists the VM's disks as RHEV-M sees them; any disk not ok or not active fails the scan. */
+  private ActionOutput devScan(GuestSpec guest, Deadline deadline) throws BackendException {
+    RhevClient c = client(guest);
+    JsonNode vm = requireVm(c, guest, deadline);
+    JsonNode list =
+        c.get("vms/" + vm.path("id").asText() + "/diskattachments", deadline, "follow", "disk");
+    StringBuilder out = new StringBuilder();
+    boolean ok = true;
+    for (JsonNode a : list.path("disk_attachment")) {
+      JsonNode d = a.path("disk");
+      String status = d.path("status").asText("unknown");
+      boolean active = a.path("active").asBoolean(true); // "true" as a string too
+      boolean good = status.equals("ok") && active;
+      ok &= good;
+      out.append("disk ")
+          .append(d.path("name").asText(d.path("id").asText("?")))
+          .append(" (")
+          .append(a.path("interface").asText("?"))
+          .append(active ? "" : ", inactive")
+          .append("): ")
+          .append(status)
+          .append(good ? " OK" : " NOT USABLE")
+          .append('\n');
+    }
+    if (out.length() == 0) {
+      out.append("VM ").append(guest.guestName()).append(" has no disks\n");
+    }
+    return new ActionOutput(ok, out.toString().strip());
   }
 
   @Override

@@ -41,6 +41,9 @@ public final class SimModel {
     public boolean haEnabled;
     public String affinity = "migratable";
 
+    /** Disks: name → status (ok, locked, illegal). A new VM has one bootable disk that is ok. */
+    public final Map<String, String> disks = new LinkedHashMap<>();
+
     /** CD-ROM payload files set by PUT /vms/{id}: file name → content. Empty when none. */
     public Map<String, String> payload = new LinkedHashMap<>();
 
@@ -49,6 +52,7 @@ public final class SimModel {
     Vm(String name, String clusterId) {
       this.name = name;
       this.clusterId = clusterId;
+      disks.put(name + "_disk0", "ok");
     }
   }
 

@@ -62,6 +62,11 @@ final class SimRoutes {
       } else {
         send(ex, 200, vm(v, true));
       }
+    } else if (p.length == 4
+        && p[1].equals("vms")
+        && p[3].equals("diskattachments")
+        && method.equals("GET")) {
+      diskAttachments(ex, p[2], q.getOrDefault("follow", "").contains("disk"));
     } else if (p.length == 4 && p[1].equals("vms") && method.equals("POST")) {
       action(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
     } else if (path.equals("/hosts") && method.equals("GET")) {
@@ -158,6 +163,38 @@ final class SimRoutes {
     } else {
       send(ex, 200, JSON.createObjectNode().put("status", "complete"));
     }
+  }
+
+  private void diskAttachments(HttpExchange ex, String vmId, boolean followDisk)
+      throws IOException {
+    ArrayNode list = JSON.createArrayNode();
+    synchronized (model) {
+      SimModel.Vm v = model.vms.get(vmId);
+      if (v == null) {
+        send(ex, 404, fault("Not Found", "VM " + vmId + " does not exist"));
+        return;
+      }
+      boolean first = true;
+      for (Map.Entry<String, String> d : v.disks.entrySet()) {
+        ObjectNode a =
+            list.addObject()
+                .put("active", "true")
+                .put("bootable", Boolean.toString(first))
+                .put("interface", "virtio_scsi");
+        ObjectNode disk = a.putObject("disk").put("id", v.id + "-" + d.getKey());
+        if (followDisk) {
+          disk.put("name", d.getKey())
+              .put("status", d.getValue())
+              .put("provisioned_size", "10737418240");
+        }
+        first = false;
+      }
+    }
+    ObjectNode r = JSON.createObjectNode();
+    if (!list.isEmpty()) {
+      r.set("disk_attachment", list);
+    }
+    send(ex, 200, r);
   }
 
   /** PUT /vms/{id}: the cluster (by id or name) and the CD-ROM payload files. */
