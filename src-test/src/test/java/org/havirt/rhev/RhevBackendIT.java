@@ -246,6 +246,28 @@ class RhevBackendIT {
   }
 
   @Test
+  void everyRhevStatusReachesTheEngineAsTheStateTableSays() {
+    GuestSpec g = spec("vm1");
+    SimModel.Vm vm = sim.model.vmByName("vm1").orElseThrow();
+    for (org.havirt.types.state.RhevVmStatus st : org.havirt.types.state.RhevVmStatus.values()) {
+      synchronized (sim.model) {
+        vm.status = st.wireName();
+        vm.hostId = h1.id;
+      }
+      org.havirt.types.state.VmStatus table =
+          org.havirt.types.state.RhevStateTable.classify(st.wireName());
+      MonitorResult expected =
+          org.havirt.types.state.VmStateTable.toMonitorResult(
+              "rhev",
+              new org.havirt.types.state.VmStatus(
+                  table.state(), table.native_(), java.util.Optional.of("h1")),
+              org.havirt.types.state.StatePolicy.DEFAULT);
+      assertThat(expected.state()).as(st.wireName()).isNotNull();
+      assertThat(monitor(g)).as(st.wireName()).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void devScanListsTheDisksRhevmSeesAndFailsOnABadOne() {
     EntryResult ok = agent.action(spec("vm1"), "DevScan", List.of());
     assertThat(ok.exec()).as(ok.reason()).isEqualTo(ExecStatus.DONE);
