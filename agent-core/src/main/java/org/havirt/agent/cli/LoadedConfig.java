@@ -11,10 +11,10 @@ import org.havirt.config.ResourceResolver;
 import org.havirt.config.TypeCatalog;
 
 /** A main.cf loaded for a command: refused with its diagnostics when it has errors. */
-final class LoadedConfig {
-  final ConfigModel model;
-  final ResourceResolver resolver;
-  final TypeCatalog catalog;
+public final class LoadedConfig {
+  public final ConfigModel model;
+  public final ResourceResolver resolver;
+  public final TypeCatalog catalog;
 
   private LoadedConfig(ConfigModel model, ResourceResolver resolver, TypeCatalog catalog) {
     this.model = model;
@@ -23,7 +23,7 @@ final class LoadedConfig {
   }
 
   /** Loads {@code main}; prints its errors to {@code err} and returns empty if it has any. */
-  static Optional<LoadedConfig> load(Path main, PrintWriter err) {
+  public static Optional<LoadedConfig> load(Path main, PrintWriter err) {
     ConfigCheck.Result r = ConfigCheck.check(main, List.of());
     if (r.hasErrors()) {
       r.diagnostics().stream().filter(Diagnostic::isError).forEach(err::println);
@@ -37,7 +37,7 @@ final class LoadedConfig {
   }
 
   /** Returns this host's system name: the short host name. */
-  static String defaultSystem() {
+  public static String defaultSystem() {
     try {
       String host = java.net.InetAddress.getLocalHost().getHostName();
       int dot = host.indexOf('.');

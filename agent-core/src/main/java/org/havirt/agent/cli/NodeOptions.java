@@ -6,7 +6,7 @@ import org.havirt.types.backend.VmBackendFactory;
 import picocli.CommandLine.Option;
 
 /** Options every command that touches a hypervisor takes; each has an environment variable too. */
-final class NodeOptions {
+public final class NodeOptions {
   @Option(
       names = "--libvirt-uri",
       paramLabel = "URI",
@@ -47,7 +47,8 @@ final class NodeOptions {
           "the host key file that decrypts configured passwords (env HAVIRT_KEY_FILE; default ${DEFAULT-VALUE})")
   String keyFile;
 
-  VmBackendFactory.Settings settings() {
+  /** This node's backend settings from the options (and their environment variables). */
+  public VmBackendFactory.Settings settings() {
     Map<String, String> m = new HashMap<>();
     m.put("libvirt.uri", libvirtUri);
     m.put("state.dir", stateDir);

@@ -95,8 +95,26 @@ public final class BackendEntryRunner implements EntryRunner, AutoCloseable {
         yield a.migrate(guest, new MigrationTarget(target, hypervisorOf.apply(target)));
       }
       case ACTION -> a.action(guest, inv.action().orElseThrow(), inv.args());
-      case OPEN, CLOSE, ATTR_CHANGED ->
-          EntryResult.done(inv.entryPoint(), inv.entryPoint().scriptName() + " done");
+      case OPEN, ATTR_CHANGED -> {
+        // Both run the environment validation (spec §8): a failure makes the resource UNKNOWN.
+        org.havirt.agent.verify.Verification v =
+            org.havirt.agent.verify.Verifier.verify(
+                guest,
+                java.util.Optional.of(backend),
+                backends.names(),
+                org.havirt.types.Deadline.in(
+                    FrameworkParams.timeout(guest, inv.entryPoint()), ticker));
+        yield v.passed()
+            ? EntryResult.done(inv.entryPoint(), v.headline())
+            : new EntryResult(
+                inv.entryPoint(),
+                ExecStatus.FAILED,
+                java.util.Optional.empty(),
+                0,
+                v.firstFailure().orElseThrow().line(),
+                v.report());
+      }
+      case CLOSE -> EntryResult.done(inv.entryPoint(), "close done");
     };
   }
 

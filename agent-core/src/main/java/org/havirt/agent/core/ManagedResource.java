@@ -90,6 +90,9 @@ final class ManagedResource {
 
   private boolean deleted;
 
+  /** The first failed validation check while the environment is invalid (spec §8). */
+  private Optional<String> invalid = Optional.empty();
+
   /** The agent-wide seq of this resource's last published change (set by the agent). */
   long seq;
 
@@ -227,9 +230,12 @@ final class ManagedResource {
                   + ")"));
       return reply;
     }
-    if (ep == EntryPoint.MONITOR) {
-      submit(inv, reply, true);
+    if (invalid.isPresent() && acts(ep)) {
+      reply.completeExceptionally(refusal());
       return reply;
+    }
+    if (ep == EntryPoint.MONITOR && invalid.isPresent()) {
+      submit(Invocation.of(EntryPoint.OPEN), null, false); // a probe re-validates first
     }
     submit(inv, reply, true);
     return reply;
@@ -277,11 +283,21 @@ final class ManagedResource {
     }
     if (monitorWanted && !deleted) {
       monitorWanted = false;
-      start(Invocation.of(EntryPoint.MONITOR), null, false);
+      // While the environment is invalid, a monitor round re-runs the validation first; the
+      // monitor follows once it passes.
+      start(Invocation.of(invalid.isPresent() ? EntryPoint.OPEN : EntryPoint.MONITOR), null, false);
     }
   }
 
   private void start(Invocation inv, CompletableFuture<CommandReply> reply, boolean fromEngine) {
+    if (invalid.isPresent() && acts(inv.entryPoint())) {
+      // Queued before the validation failed: never act on an environment known to be broken.
+      if (reply != null) {
+        reply.completeExceptionally(refusal());
+      }
+      pump();
+      return;
+    }
     // The engine's expectation changes when its entry point starts, not when it is queued: a
     // monitor still running from before must not be judged against an expectation it predates.
     EntryPoint kind = inv.entryPoint();
@@ -362,7 +378,10 @@ final class ManagedResource {
         monitorWanted = true;
       }
       case ACTION -> replyIfSettling(inv, r);
-      case OPEN, ATTR_CHANGED -> replyIfSettling(inv, r);
+      case OPEN, ATTR_CHANGED -> {
+        validated(r);
+        replyIfSettling(inv, r);
+      }
       case CLOSE -> {
         if (deleted) {
           agent.forget(this); // gone before the caller hears it
@@ -484,6 +503,11 @@ final class ManagedResource {
   }
 
   private void judge(EntryResult r) {
+    if (invalid.isPresent()) {
+      setState(MonitorResult.unknown("validation failed: " + invalid.get()));
+      settleIfWaiting(); // never acted upon
+      return;
+    }
     MonitorResult m = r.state().orElse(MonitorResult.unknown(r.reason()));
     if (r.exec() == ExecStatus.TIMED_OUT) {
       monitorTimeouts++;
@@ -560,6 +584,43 @@ final class ManagedResource {
         }
       }
     }
+  }
+
+  /** Open and attr_changed run the environment validation; a failure holds the resource. */
+  private void validated(EntryResult r) {
+    if (r.exec() == ExecStatus.FAILED) {
+      if (invalid.isEmpty() || !invalid.get().equals(r.reason())) {
+        log.warn("validation failed resource={} problem={}", name, r.reason());
+      }
+      invalid = Optional.of(r.reason());
+      setState(MonitorResult.unknown("validation failed: " + r.reason()));
+      monitorWanted = false; // the validation was this round's probe
+    } else if (r.exec() == ExecStatus.DONE && invalid.isPresent()) {
+      log.info("validation passed resource={}", name);
+      invalid = Optional.empty();
+      monitorWanted = true; // the monitor the validation held back
+    }
+  }
+
+  /** The entry points that change a VM on their own initiative: never while invalid. */
+  private static boolean acts(EntryPoint ep) {
+    return switch (ep) {
+      case ONLINE, CLEAN, MIGRATE -> true; // start, force off, or move the VM
+      case OFFLINE -> false; // an explicit graceful shutdown stays possible
+      case MONITOR, ACTION, OPEN, CLOSE, ATTR_CHANGED -> false; // read or administrative
+    };
+  }
+
+  private CommandException refusal() {
+    return new CommandException(
+        "invalid",
+        "resource "
+            + name
+            + " failed validation: "
+            + invalid.orElse("?")
+            + " (fix it, then check with havirtverify "
+            + name
+            + ")");
   }
 
   private void cleanNow(CleanReason why) {

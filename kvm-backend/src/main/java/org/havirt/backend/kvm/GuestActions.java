@@ -108,7 +108,7 @@ final class GuestActions {
     return new ActionOutput(ok, out.toString().strip());
   }
 
-  private String persistentXml(GuestSpec guest, Deadline deadline) throws BackendException {
+  String persistentXml(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
     Connect c = backend.connection(deadline);
     return backend

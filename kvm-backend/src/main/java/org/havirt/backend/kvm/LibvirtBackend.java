@@ -46,6 +46,7 @@ public final class LibvirtBackend implements VmBackend {
   private final PeerGuard peers;
   private final Migrator migrator;
   private final GuestActions actions;
+  private final KvmChecks checks;
   private final List<VmEventListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, Integer> syncedXmlHash = new ConcurrentHashMap<>();
@@ -66,6 +67,7 @@ public final class LibvirtBackend implements VmBackend {
     this.peers = new PeerGuard(settings, pool);
     this.migrator = new Migrator(settings, pool, session, this);
     this.actions = new GuestActions(this);
+    this.checks = new KvmChecks(this, actions, settings);
   }
 
   @Override
@@ -386,6 +388,11 @@ public final class LibvirtBackend implements VmBackend {
   public ActionOutput action(GuestSpec guest, String action, List<String> args, Deadline deadline)
       throws BackendException {
     return actions.run(guest, action, args, deadline);
+  }
+
+  @Override
+  public List<org.havirt.types.backend.Check> verify(GuestSpec guest, Deadline deadline) {
+    return checks.verify(guest, deadline);
   }
 
   @Override

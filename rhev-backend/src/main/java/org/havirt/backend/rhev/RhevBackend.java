@@ -378,6 +378,11 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
   }
 
   @Override
+  public List<org.havirt.types.backend.Check> verify(GuestSpec guest, Deadline deadline) {
+    return RhevChecks.verify(this::client, guest, thisHost, deadline);
+  }
+
+  @Override
   public String takeOverSite(
       GuestSpec guest,
       Duration wait,

@@ -34,7 +34,12 @@ final class SimRoutes {
     Map<String, String> q = form(Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse(""));
     String method = ex.getRequestMethod();
     String[] p = path.split("/");
-    if (path.equals("/vms") && method.equals("GET")) {
+    if ((path.isEmpty() || path.equals("/")) && method.equals("GET")) {
+      ObjectNode r = JSON.createObjectNode();
+      r.putObject("product_info").put("name", "havirt RHEV-M simulator").put("vendor", "havirt");
+      r.putObject("summary").putObject("vms").put("total", Integer.toString(model.vms.size()));
+      send(ex, 200, r);
+    } else if (path.equals("/vms") && method.equals("GET")) {
       vmListings.incrementAndGet();
       ArrayNode list = JSON.createArrayNode();
       String search = q.getOrDefault("search", "");

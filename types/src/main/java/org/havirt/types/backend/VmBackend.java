@@ -52,6 +52,14 @@ public interface VmBackend extends AutoCloseable {
    */
   AutoCloseable subscribe(VmEventListener listener);
 
+  /**
+   * Checks that this node can run {@code guest} through this backend (havirtverify, spec §8): every
+   * check it can make, passed or failed, in a stable order; a check that depends on a failed one is
+   * left out. Reads only: never starts, stops, defines or changes anything. Bounded by {@code
+   * deadline}; a check the deadline cut short is a failure saying so.
+   */
+  java.util.List<Check> verify(GuestSpec guest, Deadline deadline);
+
   /** Releases connections and threads. Never stops or changes a VM. */
   @Override
   void close();
