@@ -231,7 +231,16 @@ class AgentSocketIT {
       assertThat(e.await(n -> n.path("id").asInt() == 1299, Duration.ofSeconds(60)))
           .as("last add answered")
           .isNotNull();
-      assertThat(e.awaitEvent("x299", "OFFLINE", T))
+      // No such guest anywhere: the validation at open holds each resource UNKNOWN.
+      assertThat(
+              e.await(
+                  n ->
+                      n.has("event")
+                          && n.path("resource").asText().equals("x299")
+                          && n.path("reason")
+                              .asText()
+                              .startsWith("validation failed: guest nosuch299"),
+                  T))
           .as("the reading subscriber got its events")
           .isNotNull();
       long onlineSeq = e.call("online", T, "resource", "r1").path("status").path("seq").asLong();
