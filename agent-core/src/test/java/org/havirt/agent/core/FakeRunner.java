@@ -23,6 +23,7 @@ final class FakeRunner implements EntryRunner {
   boolean monitorTimesOut;
   boolean hang;
   boolean hangMonitors;
+  String invalid; // when set, open and attr_changed fail validation with this reason
   int onlineWait = 5;
   final List<Invocation> calls = new ArrayList<>();
   final List<CompletableFuture<EntryResult>> held = new ArrayList<>();
@@ -90,7 +91,11 @@ final class FakeRunner implements EntryRunner {
               0,
               "fake: action",
               "output of " + inv.action().orElse(""));
-      case OPEN, CLOSE, ATTR_CHANGED -> EntryResult.done(ep, "fake");
+      case OPEN, ATTR_CHANGED ->
+          invalid == null
+              ? EntryResult.done(ep, "fake: valid")
+              : new EntryResult(ep, ExecStatus.FAILED, Optional.empty(), 0, invalid, "");
+      case CLOSE -> EntryResult.done(ep, "fake");
     };
   }
 

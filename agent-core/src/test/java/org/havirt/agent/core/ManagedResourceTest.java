@@ -123,6 +123,36 @@ class ManagedResourceTest {
   }
 
   @Test
+  void aFailedValidationHoldsTheResourceUnknownAndNothingActsUntilItPasses() {
+    vm.vm = MonitorResult.online(100, "fake: running");
+    vm.invalid = "SyncDir /x is not a directory";
+    add(spec());
+    assertThat(vm.calls).extracting(Invocation::entryPoint).containsExactly(EntryPoint.OPEN);
+    assertThat(status().state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(status().reason()).isEqualTo("validation failed: SyncDir /x is not a directory");
+    for (EntryPoint ep : List.of(EntryPoint.ONLINE, EntryPoint.CLEAN)) {
+      CompletableFuture<CommandReply> refused =
+          command(
+              ep == EntryPoint.CLEAN
+                  ? Invocation.clean(CleanReason.UNEXPECTED_OFFLINE)
+                  : Invocation.of(ep));
+      assertThat(refused).isCompletedExceptionally();
+    }
+    vm.vm = MonitorResult.offline("fake: crashed");
+    agent.hint("vm1"); // a backend hint while invalid re-validates, and still acts on nothing
+    loop.runDue();
+    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(2);
+    assertThat(vm.count(EntryPoint.MONITOR)).isZero();
+    assertThat(vm.cleanReasons()).isEmpty();
+    vm.invalid = null; // fixed
+    advance(Duration.ofSeconds(300)); // the next monitor round: OfflineMonitorInterval
+    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(3);
+    assertThat(vm.count(EntryPoint.MONITOR)).isEqualTo(1);
+    assertThat(status().state()).isEqualTo(ResourceState.OFFLINE);
+    assertThat(vm.cleanReasons()).as("found offline at its first real probe: not ours").isEmpty();
+  }
+
+  @Test
   void onlineWaitsItsDelayThenMonitorsAndSettles() {
     add(spec());
     CompletableFuture<CommandReply> reply = command(Invocation.of(EntryPoint.ONLINE));
