@@ -91,6 +91,10 @@ mkdir -p "$HAVIRT_LOG_DIR"
 
 echo "== the configuration"
 run config check "$W/main.cf"
+echo "== is node1 ready to run each VM? (havirtverify; the agent runs the same checks at open)"
+verify() { echo "\$ havirtverify $*"; set +e; timeout 120 "$dist/bin/havirtverify" "$@"; echo "  (exit $?)"; set -e; }
+verify web_vm -c "$W/main.cf" --sys node1
+verify erp_vm -c "$W/main.cf" --sys node1
 echo "== start the agent for node1 (it probes every guest and changes none)"
 "$dist/bin/havirt" agent -c "$W/main.cf" --sys node1 >"$W/agent.out" 2>&1 &
 pids+=($!)
