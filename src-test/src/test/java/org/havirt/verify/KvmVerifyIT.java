@@ -92,7 +92,13 @@ class KvmVerifyIT {
 
   @Test
   void aDefinedGuestWithItsDisksAndAWritableSyncDirPasses() throws Exception {
-    Run r = verify(config("GuestName = g1\n  SyncDir = \"" + sync + "\""));
+    Run r =
+        verify(
+            config(
+                "GuestName = g1\n  SyncDir = \""
+                    + sync
+                    + "\"\n  DROpts = { ConfigureNetwork = 1, IPAddress = \"10.0.0.5\", Netmask ="
+                    + " \"24\", Gateway = \"10.0.0.1\", DNSServers = \"10.0.0.53\" }"));
     assertThat(r)
         .isEqualTo(
             new Run(0, "KVM Environment validation successfully completed for resource res\n", ""));

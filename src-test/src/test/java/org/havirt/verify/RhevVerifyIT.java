@@ -95,6 +95,21 @@ class RhevVerifyIT {
   }
 
   @Test
+  void aPlainPasswordIsRefusedWithoutBeingShown() throws Exception {
+    Path main = dir.resolve("main.cf");
+    verify("erp", "pw", "prod", ca());
+    Files.writeString(
+        main,
+        Files.readString(main).replaceAll("Password = HVE1\\.[A-Za-z0-9_-]+", "Password = s3cret"));
+    Run r = run(main, "n1");
+    assertThat(r.out())
+        .isEqualTo(
+            FAILED
+                + "RHEVMInfo.Password is not encrypted: replace it with the output of 'havirt"
+                + " encrypt'; fix RHEVMInfo in main.cf\n");
+  }
+
+  @Test
   void anUntrustedCertificate() throws Exception {
     Run r = verify("erp", "pw", "prod", "");
     assertThat(r.out())
