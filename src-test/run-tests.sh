@@ -7,7 +7,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 # Debian packages the tests use. Each later fixture adds its own here.
-packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86)
+# resource-agents gives ocf-tester (and xmllint via libxml2-utils); python3 runs the OCF agent.
+packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
+  resource-agents libxml2-utils python3)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -121,6 +121,9 @@ final class RequestHandler {
       case "online" -> command(id, req, Invocation.of(EntryPoint.ONLINE));
       case "offline" -> command(id, req, Invocation.of(EntryPoint.OFFLINE));
       case "monitor" -> command(id, req, Invocation.of(EntryPoint.MONITOR));
+        // The environment validation of open (spec §8), on demand: exec done, or failed with the
+        // first failed check as the reason and every one in the output.
+      case "verify" -> command(id, req, Invocation.of(EntryPoint.OPEN));
       case "clean" -> {
         int code = req.path("reason").asInt(CleanReason.UNEXPECTED_OFFLINE.code());
         CleanReason why =
@@ -151,7 +154,7 @@ final class RequestHandler {
       case "add" -> {
         String res = required(req, "resource");
         String type = Optional.ofNullable(text(req, "type")).orElse("KVMGuest");
-        var spec = catalog.resolve(res, type, Optional.empty(), attributes(req));
+        var spec = withPeers(req, catalog.resolve(res, type, Optional.empty(), attributes(req)));
         answer(id, agent.add(res, type, spec), s -> ok(id).set("status", Json.status(s)));
       }
       case "modify" -> {
@@ -160,7 +163,9 @@ final class RequestHandler {
         answer(
             id,
             agent.modifyWith(
-                res, (type, current) -> catalog.resolve(res, type, Optional.of(current), values)),
+                res,
+                (type, current) ->
+                    withPeers(req, catalog.resolve(res, type, Optional.of(current), values))),
             s -> ok(id).set("status", Json.status(s)));
       }
       case "delete" -> answer(id, agent.delete(required(req, "resource")), n -> ok(id));
@@ -248,6 +253,29 @@ final class RequestHandler {
     } else {
       sink.send(Json.error(id, "internal", String.valueOf(cause.getMessage())));
     }
+  }
+
+  /**
+   * {@code "peers"}: the hypervisors of the other nodes that may run the guest, where the
+   * split-brain guard looks (an engine without main.cf, such as Pacemaker, says them here).
+   */
+  private static org.havirt.types.backend.GuestSpec withPeers(
+      JsonNode req, org.havirt.types.backend.GuestSpec spec) {
+    JsonNode p = req.get("peers");
+    if (p == null) {
+      return spec;
+    }
+    if (!p.isArray()) {
+      throw new IllegalArgumentException("\"peers\" must be an array of host names");
+    }
+    java.util.List<String> peers = new java.util.ArrayList<>();
+    for (JsonNode n : p) {
+      if (!n.isTextual() || n.asText().isBlank()) {
+        throw new IllegalArgumentException("\"peers\" must be an array of host names");
+      }
+      peers.add(n.asText());
+    }
+    return new org.havirt.types.backend.GuestSpec(spec.resource(), spec.attributes(), peers);
   }
 
   private static Map<String, AttributeValue> attributes(JsonNode req) {
