@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.havirt.agent.AgentDaemon;
-import org.havirt.agent.TestDaemonsPublic;
 import org.havirt.testing.PrivateLibvirtd;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +29,7 @@ class OcfAgentIT {
           .toAbsolutePath()
           .normalize();
   @TempDir Path dir;
+  AgentWithGuest env;
   PrivateLibvirtd libvirtd;
   AgentDaemon daemon;
   Path socket;
@@ -39,35 +38,20 @@ class OcfAgentIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    Optional<String> why = PrivateLibvirtd.testDriverUnavailable();
-    assumeTrue(why.isEmpty(), () -> why.get());
-    libvirtd = PrivateLibvirtd.testDriver(dir.resolve("tdrv"));
-    Path xml = dir.resolve("g1.xml");
-    Files.writeString(
-        xml,
-        "<domain type='test'><name>g1</name><memory unit='KiB'>262144</memory><vcpu>1</vcpu>"
-            + "<os><type arch='x86_64'>hvm</type></os></domain>");
-    libvirtd.virsh("define", xml.toString());
-    Path main = Files.writeString(dir.resolve("main.cf"), "// resources come from Pacemaker\n");
-    socket = dir.resolve("agent.sock");
-    daemon =
-        TestDaemonsPublic.start(
-            main,
+    env =
+        new AgentWithGuest(
+            dir,
             "hvA",
-            socket,
-            Map.of(
-                "libvirt.uri", libvirtd.uri(),
-                "state.dir", dir.resolve("state").toString(),
-                "migrate.uri", "test+unix:///default?socket=" + dir.resolve("peers/%h/sock")));
+            Map.of("migrate.uri", "test+unix:///default?socket=" + dir.resolve("peers/%h/sock")));
+    libvirtd = env.libvirtd;
+    socket = env.socket;
+    daemon = env.daemon;
   }
 
   @AfterEach
   void tearDown() throws IOException {
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (libvirtd != null) {
-      libvirtd.close();
+    if (env != null) {
+      env.close();
     }
   }
 
@@ -172,8 +156,7 @@ class OcfAgentIT {
 
   @Test
   void withTheAgentDownItSaysSoAndStopNeverClaimsSuccess() throws Exception {
-    daemon.close();
-    daemon = null;
+    env.stopAgent();
     Run probe = action("monitor", "OCF_RESKEY_CRM_meta_interval", "0");
     assertThat(probe.exit()).isEqualTo(5);
     assertThat(probe.out()).contains("cannot reach the havirt agent at " + socket);

@@ -1,12 +1,10 @@
 package org.havirt.engines;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.havirt.agent.AgentDaemon;
-import org.havirt.agent.TestDaemonsPublic;
 import org.havirt.testing.PrivateLibvirtd;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +28,7 @@ class VcsScriptsIT {
           .toAbsolutePath()
           .normalize();
   @TempDir Path dir;
+  AgentWithGuest env;
   PrivateLibvirtd libvirtd;
   AgentDaemon daemon;
   Path socket;
@@ -39,32 +37,16 @@ class VcsScriptsIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    Optional<String> why = PrivateLibvirtd.testDriverUnavailable();
-    assumeTrue(why.isEmpty(), () -> why.get());
-    libvirtd = PrivateLibvirtd.testDriver(dir.resolve("tdrv"));
-    Path xml = dir.resolve("g1.xml");
-    Files.writeString(
-        xml,
-        "<domain type='test'><name>g1</name><memory unit='KiB'>262144</memory><vcpu>1</vcpu>"
-            + "<os><type arch='x86_64'>hvm</type></os></domain>");
-    libvirtd.virsh("define", xml.toString());
-    Path main = Files.writeString(dir.resolve("main.cf"), "// resources come from the engine\n");
-    socket = dir.resolve("agent.sock");
-    daemon =
-        TestDaemonsPublic.start(
-            main,
-            "n1",
-            socket,
-            Map.of("libvirt.uri", libvirtd.uri(), "state.dir", dir.resolve("state").toString()));
+    env = new AgentWithGuest(dir, "n1", Map.of());
+    libvirtd = env.libvirtd;
+    socket = env.socket;
+    daemon = env.daemon;
   }
 
   @AfterEach
   void tearDown() throws IOException {
-    if (daemon != null) {
-      daemon.close();
-    }
-    if (libvirtd != null) {
-      libvirtd.close();
+    if (env != null) {
+      env.close();
     }
   }
 
@@ -191,8 +173,7 @@ class VcsScriptsIT {
     assertThat(ep("clean", List.of("vm1", "GuestName", "1", "g1")).exit())
         .as("no clean reason: failure")
         .isEqualTo(1);
-    daemon.close();
-    daemon = null;
+    env.stopAgent();
     Run down = ep("monitor", with("vm1", argList("g1", 10)));
     assertThat(down.exit()).isEqualTo(99);
     assertThat(down.out()).contains("cannot reach the havirt agent");
