@@ -51,11 +51,7 @@ final class SimRoutes {
           }
         }
       }
-      ObjectNode r = JSON.createObjectNode();
-      if (!list.isEmpty()) {
-        r.set("vm", list); // an empty collection omits its key, as real engines do
-      }
-      send(ex, 200, r);
+      send(ex, 200, collection("vm", list));
     } else if (p.length == 3 && p[1].equals("vms") && method.equals("GET")) {
       SimModel.Vm v;
       synchronized (model) {
@@ -85,11 +81,7 @@ final class SimRoutes {
           }
         }
       }
-      ObjectNode r = JSON.createObjectNode();
-      if (!list.isEmpty()) {
-        r.set("host", list);
-      }
-      send(ex, 200, r);
+      send(ex, 200, collection("host", list));
     } else if (p.length == 4 && p[1].equals("hosts") && method.equals("POST")) {
       hostAction(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
     } else if (p.length == 3 && p[1].equals("vms") && method.equals("PUT")) {
@@ -105,11 +97,7 @@ final class SimRoutes {
               }
             });
       }
-      ObjectNode r = JSON.createObjectNode();
-      if (!list.isEmpty()) {
-        r.set("cluster", list);
-      }
-      send(ex, 200, r);
+      send(ex, 200, collection("cluster", list));
     } else if (p.length == 3 && p[1].equals("clusters") && method.equals("GET")) {
       synchronized (model) {
         if (model.clusters.containsKey(p[2])) {
@@ -126,11 +114,7 @@ final class SimRoutes {
             list.addObject().put("id", Long.toString(e.id())).put("description", e.description());
         n.putObject("vm").put("id", e.vmId());
       }
-      ObjectNode r = JSON.createObjectNode();
-      if (!list.isEmpty()) {
-        r.set("event", list);
-      }
-      send(ex, 200, r);
+      send(ex, 200, collection("event", list));
     } else {
       send(ex, 404, fault("Not Found", method + " " + path + " is not part of the simulator"));
     }
@@ -163,11 +147,7 @@ final class SimRoutes {
         return;
       }
     }
-    if (refused.isPresent()) {
-      send(ex, 409, fault("Operation Failed", "[" + refused.get() + "]"));
-    } else {
-      send(ex, 200, JSON.createObjectNode().put("status", "complete"));
-    }
+    outcome(ex, refused);
   }
 
   private void diskAttachments(HttpExchange ex, String vmId, boolean followDisk)
@@ -195,11 +175,7 @@ final class SimRoutes {
         first = false;
       }
     }
-    ObjectNode r = JSON.createObjectNode();
-    if (!list.isEmpty()) {
-      r.set("disk_attachment", list);
-    }
-    send(ex, 200, r);
+    send(ex, 200, collection("disk_attachment", list));
   }
 
   /** PUT /vms/{id}: the cluster (by id or name) and the CD-ROM payload files. */
@@ -301,11 +277,25 @@ final class SimRoutes {
         return;
       }
     }
+    outcome(ex, refused);
+  }
+
+  /** A collection as engines send it: {"key": [...]}, with the key left out when empty. */
+  private static ObjectNode collection(String key, ArrayNode list) {
+    ObjectNode r = JSON.createObjectNode();
+    if (!list.isEmpty()) {
+      r.set(key, list);
+    }
+    return r;
+  }
+
+  /** An action's answer: the engine's refusal (409, reason in brackets) or completion. */
+  private static void outcome(HttpExchange ex, Optional<String> refused) throws IOException {
     if (refused.isPresent()) {
       send(ex, 409, fault("Operation Failed", "[" + refused.get() + "]"));
-      return;
+    } else {
+      send(ex, 200, JSON.createObjectNode().put("status", "complete"));
     }
-    send(ex, 200, JSON.createObjectNode().put("status", "complete"));
   }
 
   private boolean matches(SimModel.Vm v, String search) {
