@@ -7,9 +7,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 # Debian packages the tests use. Each later fixture adds its own here.
-# resource-agents gives ocf-tester (and xmllint via libxml2-utils); python3 runs the OCF agent.
+# resource-agents gives ocf-tester (and xmllint via libxml2-utils); python3 runs the OCF agent;
+# rpm reads the built .rpm; groff checks the man pages.
 packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
-  resource-agents libxml2-utils python3)
+  resource-agents libxml2-utils python3 rpm groff-base)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,149 @@
+package org.havirt.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Installs the built .deb with dpkg on this machine, uses what it installed the way an
+ * administrator would, then removes and purges it. Needs root and dpkg, and a machine without
+ * havirt installed (CI's fresh machine): it skips rather than touch an existing installation. The
+ * .rpm is read with rpm where that tool is present (it cannot be installed on Debian).
+ */
+class PackagesIT {
+  static final Path TARGET = Path.of("..", "packaging", "target").toAbsolutePath().normalize();
+
+  record Run(int exit, String out) {}
+
+  static Run run(String... cmd) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s exits", List.of(cmd)).isTrue();
+    return new Run(p.exitValue(), out);
+  }
+
+  static Path only(String glob) throws IOException {
+    try (Stream<Path> s = Files.list(TARGET)) {
+      List<Path> found =
+          s.filter(
+                  p ->
+                      TARGET
+                          .getFileSystem()
+                          .getPathMatcher("glob:" + glob)
+                          .matches(p.getFileName()))
+              .toList();
+      assertThat(found).as("one %s in %s", glob, TARGET).hasSize(1);
+      return found.get(0);
+    }
+  }
+
+  static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void debInstallsWorksAndRemovesCleanly() throws Exception {
+    assumeTrue(onPath("dpkg"), "dpkg is not installed");
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")), "installing a .deb needs root (CI has it)");
+    assumeTrue(
+        run("dpkg-query", "-W", "havirt").exit() != 0 && !Files.exists(Path.of("/usr/lib/havirt")),
+        "havirt is already installed on this machine; not touching it");
+    Path deb = only("havirt_*_all.deb");
+
+    Run install = run("dpkg", "-i", deb.toString());
+    try {
+      assertThat(install.exit()).as(install.out()).isZero();
+
+      // The commands are on the PATH and run from the installed tree.
+      Run version = run("/usr/bin/havirt", "--version");
+      assertThat(version.exit()).as(version.out()).isZero();
+      assertThat(run("/usr/bin/havirtverify", "--help").exit()).isZero();
+      // The default configuration is valid as shipped.
+      Run check = run("/usr/bin/havirt", "config", "check", "/etc/havirt/main.cf");
+      assertThat(check.exit()).as(check.out()).isZero();
+      // The OCF agent is where Pacemaker looks, and finds its Python client through the link.
+      Run meta = run("/usr/lib/ocf/resource.d/havirt/KVMGuest", "meta-data");
+      assertThat(meta.exit()).as(meta.out()).isZero();
+      assertThat(meta.out()).contains("<resource-agent name=\"KVMGuest\"");
+      // Man pages for every command.
+      assertThat(Path.of("/usr/share/man/man1/havirt-agent.1.gz")).exists();
+      assertThat(Path.of("/usr/share/man/man1/havirtverify.1.gz")).exists();
+      if (onPath("groff")) {
+        Run man =
+            run(
+                "sh",
+                "-c",
+                "zcat /usr/share/man/man1/havirt-agent.1.gz | groff -man -Tutf8 -ww -z 2>&1");
+        assertThat(man.out()).as("groff warnings").isEmpty();
+      }
+      // The unit, checked by systemd against what is now installed (ExecStart must exist).
+      assertThat(Path.of("/lib/systemd/system/havirt.service")).exists();
+      if (onPath("systemd-analyze")) {
+        Run verify = run("systemd-analyze", "verify", "/lib/systemd/system/havirt.service");
+        assertThat(verify.exit()).as(verify.out()).isZero();
+      }
+      assertThat(run("dpkg-query", "--showformat=${Conffiles}", "-W", "havirt").out())
+          .contains("/etc/havirt/main.cf")
+          .contains("/etc/havirt/types.cf");
+
+      // An administrator's edit survives removal (conffiles stay until purge).
+      Files.writeString(
+          Path.of("/etc/havirt/main.cf"), "// edited\n", java.nio.file.StandardOpenOption.APPEND);
+      Run remove = run("dpkg", "-r", "havirt");
+      assertThat(remove.exit()).as(remove.out()).isZero();
+      assertThat(Path.of("/usr/bin/havirt")).doesNotExist();
+      assertThat(Path.of("/usr/lib/havirt")).doesNotExist();
+      assertThat(Path.of("/usr/lib/ocf/resource.d/havirt/KVMGuest")).doesNotExist();
+      assertThat(Files.readString(Path.of("/etc/havirt/main.cf"))).endsWith("// edited\n");
+
+      Run purge = run("dpkg", "--purge", "havirt");
+      assertThat(purge.exit()).as(purge.out()).isZero();
+      assertThat(Path.of("/etc/havirt")).doesNotExist();
+    } finally {
+      run("dpkg", "--purge", "havirt");
+    }
+  }
+
+  @Test
+  void rpmHoldsTheSameInstallation() throws Exception {
+    assumeTrue(onPath("rpm"), "rpm is not installed (Debian package rpm)");
+    Path rpm = only("havirt-*.noarch.rpm");
+    Run files = run("rpm", "-qpl", rpm.toString());
+    assertThat(files.exit()).as(files.out()).isZero();
+    assertThat(files.out().lines())
+        .contains(
+            "/usr/bin/havirt",
+            "/usr/bin/havirtverify",
+            "/usr/lib/havirt/bin/havirt",
+            "/usr/lib/ocf/resource.d/havirt/KVMGuest",
+            "/usr/lib/systemd/system/havirt.service",
+            "/usr/share/man/man1/havirt-agent.1.gz",
+            "/etc/havirt/main.cf");
+    assertThat(run("rpm", "-qpc", rpm.toString()).out().lines())
+        .containsExactly("/etc/havirt/main.cf", "/etc/havirt/types.cf");
+    assertThat(run("rpm", "-qpR", rpm.toString()).out()).contains("java-headless >= 1:17");
+    Run dump = run("rpm", "-qp", "--dump", rpm.toString());
+    assertThat(dump.out().lines())
+        .anySatisfy(
+            l -> assertThat(l).startsWith("/usr/lib/havirt/bin/havirt ").contains(" 0100755 "));
+  }
+}
