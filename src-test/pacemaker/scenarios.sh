@@ -1,0 +1,142 @@
+#!/bin/bash
+# The end-to-end scenarios on the two-node lab (lab.sh setup first), for one resource agent:
+#   scenarios.sh havirt          ocf:havirt:KVMGuest, guest vmhv
+#   scenarios.sh virtualdomain   ocf:heartbeat:VirtualDomain, guest vmvd
+# Both get the same diskless QEMU TCG guest, the same operations (monitor every 5 s) and
+# allow-migrate=true, so their timings compare. Prints "RESULT key value" lines, which
+# PacemakerTwoNodeIT checks and tabulates; every wait polls with a deadline.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lab.sh" lib
+set +e
+
+kind=${1:?usage: scenarios.sh havirt|virtualdomain}
+case $kind in
+  havirt) rsc=hv guest=vmhv ;;
+  virtualdomain) rsc=vd guest=vmvd ;;
+  *) echo "unknown agent $kind" >&2; exit 2 ;;
+esac
+
+now() { date +%s%3N; }
+since() { local d=$(($(now) - $1)); printf '%d.%02d' $((d / 1000)) $((d % 1000 / 10)); }
+result() { echo "RESULT $*"; }
+phase() { echo "== $kind: $* ($(date +%T.%3N))"; }
+other() { [ "$1" = hvA ] && echo hvB || echo hvA; }
+# until_ok SECONDS CMD...: poll CMD every 0.1 s until it succeeds; false at the deadline.
+until_ok() {
+  local end=$(($(now) + $1 * 1000)); shift
+  until "$@" >/dev/null 2>&1; do (($(now) < end)) || return 1; sleep 0.1; done
+}
+# The node Pacemaker says runs the resource, asked on node $1 (default: any live node).
+where() { on "${1:-hvA}" crm_resource --locate -r "$rsc" 2>/dev/null | sed -n 's/.*is running on: \([^ ]*\).*/\1/p' | head -1; }
+located() { [ "$(where "${2:-$1}")" = "$1" ]; }
+state() { on "$1" virsh -c qemu:///system domstate "$guest" --reason 2>/dev/null | head -1; }
+running() { case "$(state "$1")" in running*) return 0 ;; *) return 1 ;; esac; }
+qpid() { cat "$LAB/$1/fs/run/libvirt/qemu/$guest.pid" 2>/dev/null; }
+settle() { on "${1:-hvA}" crm_resource --wait --timeout 120s >/dev/null 2>&1; }
+cleanup() { on "${1:-hvA}" crm_resource --cleanup -r "$rsc" >/dev/null 2>&1; settle "${1:-hvA}"; }
+placed() { [ -n "$(where)" ]; }
+at_most_one() { [ "$(copies)" -le 1 ]; }
+copies() { local c=0 n; for n in "${NODES[@]}"; do running "$n" && c=$((c + 1)); done; echo $c; }
+pcmk_pids() { local p; p=$(cat "$LAB/$1/fs/run/pacemakerd.fg.pid"); echo "$p" $(ps -o pid= --ppid "$p"); }
+failed_start() { on "$1" crm_mon -1 2>/dev/null | grep -q "$rsc start on $1 returned"; }
+restarted() { local p; p=$(qpid "$1"); [ -n "$p" ] && [ "$p" != "$2" ] && running "$1"; }
+moved() { located "$1" && running "$1" && ! kill -0 "$2" 2>/dev/null; }
+failed_over() { located "$1" "$1" && running "$1"; }
+stopped() { ! running hvA && ! running hvB && ! placed; }
+second_copy_or_refused() { running "$1" || failed_start "$1"; }
+
+primitive() {
+  local params
+  if [ "$kind" = havirt ]; then
+    params="<nvpair id=\"$rsc-gn\" name=\"GuestName\" value=\"$guest\"/>
+      <nvpair id=\"$rsc-cf\" name=\"GuestConfigFilePath\" value=\"$LAB/shared/$guest.xml\"/>
+      <nvpair id=\"$rsc-fs\" name=\"force_stop\" value=\"true\"/>"
+    echo "<primitive id=\"$rsc\" class=\"ocf\" provider=\"havirt\" type=\"KVMGuest\">"
+  else
+    params="<nvpair id=\"$rsc-cf\" name=\"config\" value=\"$LAB/shared/$guest.xml\"/>
+      <nvpair id=\"$rsc-hv\" name=\"hypervisor\" value=\"qemu:///system\"/>
+      <nvpair id=\"$rsc-mt\" name=\"migration_transport\" value=\"tcp\"/>
+      <nvpair id=\"$rsc-mu\" name=\"migrateuri\" value=\"tcp://%n\"/>
+      <nvpair id=\"$rsc-fs\" name=\"force_stop\" value=\"true\"/>"
+    echo "<primitive id=\"$rsc\" class=\"ocf\" provider=\"heartbeat\" type=\"VirtualDomain\">"
+  fi
+  cat <<XML
+  <instance_attributes id="$rsc-ia">
+      $params
+  </instance_attributes>
+  <meta_attributes id="$rsc-meta"><nvpair id="$rsc-am" name="allow-migrate" value="true"/></meta_attributes>
+  <operations>
+    <op id="$rsc-start" name="start" interval="0s" timeout="90s"/>
+    <op id="$rsc-stop" name="stop" interval="0s" timeout="90s"/>
+    <op id="$rsc-mon" name="monitor" interval="5s" timeout="30s"/>
+    <op id="$rsc-mto" name="migrate_to" interval="0s" timeout="120s"/>
+    <op id="$rsc-mfr" name="migrate_from" interval="0s" timeout="120s"/>
+  </operations>
+</primitive>
+XML
+}
+
+phase "start"
+t=$(now)
+on hvA cibadmin --create -o resources --xml-text "$(primitive)"
+if until_ok 120 placed && n=$(where) && until_ok 60 running "$n"; then
+  result start "$(since "$t")"
+else
+  result start FAILED
+fi
+settle
+
+phase "kill -9 of the guest's qemu"
+n=$(where); p=$(qpid "$n")
+t=$(now); kill -9 "$p"
+if until_ok 120 restarted "$n" "$p"; then result restart-after-kill "$(since "$t")"; else result restart-after-kill FAILED; fi
+settle; cleanup
+
+phase "crm_resource --move (live migration)"
+s=$(where); d=$(other "$s"); p=$(qpid "$s")
+t=$(now); on hvA crm_resource --move -r "$rsc" -N "$d" >/dev/null 2>&1
+if until_ok 120 moved "$d" "$p"; then
+  result live-migration "$(since "$t")"
+  result live-migration-state "$(state "$d" | tr ' ' '_')"
+else
+  result live-migration FAILED
+fi
+on hvA crm_resource --clear -r "$rsc" >/dev/null 2>&1; settle
+
+phase "split brain: fencing disabled, only pacemaker killed on the guest's node"
+s=$(where); d=$(other "$s")
+t=$(now); kill -9 $(pcmk_pids "$s")
+until_ok 60 second_copy_or_refused "$d"
+if running "$d"; then
+  result split-brain-second-copy yes "$(since "$t")"
+elif failed_start "$d"; then
+  result split-brain-second-copy no
+  result split-brain-refused "$(since "$t")"
+  result split-brain-reason "$(on "$d" crm_mon -1 2>/dev/null | grep "$rsc start on $d returned" | sed 's/.*returned//' | tr -s ' ' '_')"
+else
+  result split-brain-second-copy no
+  result split-brain-refused FAILED
+fi
+if running "$s"; then result split-brain-original-running yes; else result split-brain-original-running no; fi
+start_pacemaker "$s"
+until_ok 120 both_online "$d"
+settle "$d"; cleanup "$d"
+until_ok 60 at_most_one
+result copies-after-rejoin "$(copies)"
+
+phase "node crash (every process of the guest's node killed)"
+s=$(where); d=$(other "$s")
+t=$(now); crash "$s"
+if until_ok 120 failed_over "$d"; then result node-crash-failover "$(since "$t")"; else result node-crash-failover FAILED; fi
+revive "$s"
+settle "$d"; cleanup "$d"
+
+phase "clean stop"
+t=$(now); on hvA crm_resource -r "$rsc" --meta -p target-role -v Stopped >/dev/null 2>&1
+if until_ok 120 stopped; then result clean-stop "$(since "$t")"; else result clean-stop FAILED; fi
+settle
+on hvA cibadmin --delete -o resources --xml-text "<primitive id=\"$rsc\"/>" >/dev/null 2>&1
+for n in "${NODES[@]}"; do on "$n" virsh -c qemu:///system undefine "$guest" >/dev/null 2>&1; done
+settle
+phase "done"

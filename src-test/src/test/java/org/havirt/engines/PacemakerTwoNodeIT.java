@@ -1,0 +1,193 @@
+package org.havirt.engines;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Pacemaker end to end on two nodes: a real corosync + Pacemaker cluster of two network and mount
+ * namespaces on this machine, each with its own libvirtd (QEMU driver) and havirt agent ({@code
+ * src-test/pacemaker/lab.sh}). The same scenarios ({@code scenarios.sh}) run for {@code
+ * ocf:havirt:KVMGuest} and for {@code ocf:heartbeat:VirtualDomain} with the same diskless TCG guest
+ * and operations: start, restart after {@code kill -9} of qemu, live migration with {@code
+ * crm_resource --move}, failover when the guest's node crashes, a split brain (fencing off, only
+ * Pacemaker killed on the guest's node) and a clean stop. The timings of both go to {@code
+ * target/pacemaker-two-node.md}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PacemakerTwoNodeIT {
+  static final Path TOP = Path.of("..").toAbsolutePath().normalize();
+  static final Path LAB_SH = TOP.resolve("src-test/pacemaker/lab.sh");
+  static final Path SCENARIOS = TOP.resolve("src-test/pacemaker/scenarios.sh");
+  static final Path REPORT = TOP.resolve("src-test/target/pacemaker-two-node.md");
+  static final List<String> TIMED =
+      List.of(
+          "start",
+          "restart-after-kill",
+          "live-migration",
+          "node-crash-failover",
+          "split-brain-refused",
+          "clean-stop");
+
+  static final Map<String, Map<String, String>> results = new LinkedHashMap<>();
+  static boolean labUp;
+
+  record Run(int exit, String out) {}
+
+  static Run run(long timeoutSeconds, Path log, String... cmd)
+      throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      throw new AssertionError(List.of(cmd) + " did not finish in " + timeoutSeconds + " s");
+    }
+    return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  static boolean onPath(String tool) {
+    for (String dir : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @BeforeAll
+  static void startTheCluster() throws Exception {
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "the two-node lab needs root (namespaces, mounts); CI runs as root");
+    for (String tool :
+        List.of(
+            "corosync",
+            "pacemakerd",
+            "crm_resource",
+            "cibadmin",
+            "nsenter",
+            "unshare",
+            "ip",
+            "libvirtd",
+            "qemu-system-x86_64")) {
+      assumeTrue(onPath(tool), tool + " is missing (Debian packages: see src-test/run-tests.sh)");
+    }
+    assumeTrue(
+        Files.exists(Path.of("/usr/lib/ocf/resource.d/heartbeat/VirtualDomain")),
+        "ocf:heartbeat:VirtualDomain is missing (Debian package resource-agents)");
+    Files.createDirectories(REPORT.getParent());
+    Run setup =
+        run(300, REPORT.resolveSibling("pacemaker-lab-setup.log"), LAB_SH.toString(), "setup");
+    assertThat(setup.exit()).as("lab setup:\n%s", setup.out()).isZero();
+    labUp = true;
+  }
+
+  @AfterAll
+  static void stopTheCluster() throws Exception {
+    if (!results.isEmpty()) {
+      String table = table();
+      Files.writeString(REPORT, table);
+      System.out.println(table);
+    }
+    if (labUp) {
+      Run down =
+          run(
+              120,
+              REPORT.resolveSibling("pacemaker-lab-teardown.log"),
+              LAB_SH.toString(),
+              "teardown");
+      assertThat(down.exit()).as("lab teardown:\n%s", down.out()).isZero();
+    }
+  }
+
+  static Map<String, String> scenarios(String agent) throws Exception {
+    Run r =
+        run(600, REPORT.resolveSibling("pacemaker-" + agent + ".log"), SCENARIOS.toString(), agent);
+    Map<String, String> found = new LinkedHashMap<>();
+    for (String line : r.out().split("\n")) {
+      if (line.startsWith("RESULT ")) {
+        String[] f = line.split(" ", 3);
+        found.put(f[1], f.length > 2 ? f[2] : "");
+      }
+    }
+    results.put(agent, found);
+    assertThat(r.exit()).as(r.out()).isZero();
+    return found;
+  }
+
+  static void assertCommonScenarios(Map<String, String> r, String out) {
+    for (String key :
+        List.of(
+            "start", "restart-after-kill", "live-migration", "node-crash-failover", "clean-stop")) {
+      assertThat(r.get(key)).as("%s in %s", key, out).matches("\\d+\\.\\d\\d");
+    }
+    // Live: the destination's domain was migrated in, not booted there.
+    assertThat(r.get("live-migration-state")).isEqualTo("running_(migrated)");
+    assertThat(r.get("split-brain-original-running")).isEqualTo("yes");
+    // Once the isolated node rejoins, one copy runs.
+    assertThat(r.get("copies-after-rejoin")).isEqualTo("1");
+  }
+
+  @Test
+  @Order(1)
+  void virtualDomainStartsASecondCopyInASplitBrain() throws Exception {
+    Map<String, String> r = scenarios("virtualdomain");
+    assertCommonScenarios(r, r.toString());
+    // The peer's failure the havirt guard exists for: both nodes ran the guest at once.
+    assertThat(r.get("split-brain-second-copy")).startsWith("yes");
+  }
+
+  @Test
+  @Order(2)
+  void havirtRefusesTheSecondCopyAndDoesEverythingElse() throws Exception {
+    Map<String, String> r = scenarios("havirt");
+    assertCommonScenarios(r, r.toString());
+    assertThat(r.get("split-brain-second-copy")).isEqualTo("no");
+    assertThat(r.get("split-brain-refused")).matches("\\d+\\.\\d\\d");
+    // Pacemaker shows why, from the OCF agent's exit reason.
+    assertThat(r.get("split-brain-reason"))
+        .contains("is_running")
+        .contains("on_peer_hv")
+        .contains("refusing_to_start_a_second_copy");
+  }
+
+  static String table() {
+    Map<String, String> vd = results.getOrDefault("virtualdomain", Map.of());
+    Map<String, String> hv = results.getOrDefault("havirt", Map.of());
+    List<String> rows = new ArrayList<>();
+    rows.add("| scenario (seconds) | VirtualDomain | havirt |");
+    rows.add("|---|---|---|");
+    for (String k : TIMED) {
+      rows.add("| " + k + " | " + vd.getOrDefault(k, "-") + " | " + hv.getOrDefault(k, "-") + " |");
+    }
+    rows.add(
+        "| split brain: second copy started | "
+            + vd.getOrDefault("split-brain-second-copy", "-")
+            + " | "
+            + hv.getOrDefault("split-brain-second-copy", "-")
+            + " |");
+    return "Two-node Pacemaker, same cluster, same guest, monitor every 5 s\n\n"
+        + String.join("\n", rows)
+        + "\n";
+  }
+}
