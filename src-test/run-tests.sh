@@ -9,10 +9,11 @@ cd "$top"
 # Debian packages the tests use. Each later fixture adds its own here.
 # resource-agents gives ocf-tester (and xmllint via libxml2-utils); python3 runs the OCF agent;
 # rpm reads the built .rpm; groff checks the man pages; corosync and Pacemaker make the two-node
-# cluster of PacemakerTwoNodeIT (iproute2 and util-linux give it its namespaces).
+# cluster of PacemakerTwoNodeIT (iproute2 and util-linux give it its namespaces); isoinfo
+# (genisoimage) reads the DR payload images the KVM backend writes.
 packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
   resource-agents libxml2-utils python3 rpm groff-base corosync pacemaker pacemaker-cli-utils
-  iproute2 util-linux)
+  iproute2 util-linux genisoimage)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -44,6 +44,7 @@ public final class LibvirtBackend implements VmBackend {
   private final LibvirtSession session;
   private final GuestFiles files;
   private final PeerGuard peers;
+  private final DrMedia drMedia;
   private final Migrator migrator;
   private final GuestActions actions;
   private final KvmChecks checks;
@@ -65,6 +66,7 @@ public final class LibvirtBackend implements VmBackend {
     this.session = new LibvirtSession(settings.uri(), pool, ticker, this::dispatch);
     this.files = new GuestFiles(settings.stateDir());
     this.peers = new PeerGuard(settings, pool);
+    this.drMedia = new DrMedia(settings.stateDir(), java.time.Clock.systemUTC());
     this.migrator = new Migrator(settings, pool, session, this);
     this.actions = new GuestActions(this);
     this.checks = new KvmChecks(this, actions, settings);
@@ -214,6 +216,7 @@ public final class LibvirtBackend implements VmBackend {
     if (here != null && PeerGuard.isActive(here[0])) {
       return; // already running here: online is idempotent
     }
+    DrMedia.network(guest); // unusable DROpts fail before anything changes
     peers.check(guest, deadline);
     pool.run(
         "start " + name,
@@ -238,7 +241,14 @@ public final class LibvirtBackend implements VmBackend {
               log.info("guest defined guest={} from={}", name, def.source());
             }
             if (!PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-              dom.create();
+              Domain toStart = drMedia.prepare(c, dom, guest);
+              try {
+                toStart.create();
+              } finally {
+                if (toStart != dom) {
+                  free(toStart);
+                }
+              }
             }
             session.forgetMigration(name);
             return null;

@@ -84,4 +84,93 @@ public final class DomainXml {
     }
     return out;
   }
+
+  /**
+   * Returns {@code xml} with every CD-ROM whose source is {@code iso} removed and, when {@code
+   * attach} is true, one such CD-ROM added (read-only, on a free IDE or, for q35 machines, SATA
+   * target). Other devices are untouched.
+   */
+  public static String withCdrom(String xml, String iso, boolean attach) {
+    Document doc = parse(xml);
+    Element devices = child(doc.getDocumentElement(), "devices");
+    if (devices == null) {
+      devices = doc.createElement("devices");
+      doc.getDocumentElement().appendChild(devices);
+    }
+    java.util.Set<String> used = new java.util.HashSet<>();
+    for (Element disk : children(devices, "disk")) {
+      Element source = child(disk, "source");
+      if ("cdrom".equals(disk.getAttribute("device"))
+          && source != null
+          && iso.equals(source.getAttribute("file"))) {
+        devices.removeChild(disk);
+      } else {
+        Element target = child(disk, "target");
+        if (target != null) {
+          used.add(target.getAttribute("dev"));
+        }
+      }
+    }
+    if (attach) {
+      Element os = child(doc.getDocumentElement(), "os");
+      Element type = os == null ? null : child(os, "type");
+      boolean q35 = type != null && type.getAttribute("machine").contains("q35");
+      String prefix = q35 ? "sd" : "hd";
+      String dev = prefix + "a";
+      for (char c = 'a'; c <= 'z' && used.contains(dev); c++) {
+        dev = prefix + (char) (c + 1);
+      }
+      Element disk = doc.createElement("disk");
+      disk.setAttribute("type", "file");
+      disk.setAttribute("device", "cdrom");
+      Element driver = doc.createElement("driver");
+      driver.setAttribute("name", "qemu");
+      driver.setAttribute("type", "raw");
+      Element source = doc.createElement("source");
+      source.setAttribute("file", iso);
+      Element target = doc.createElement("target");
+      target.setAttribute("dev", dev);
+      target.setAttribute("bus", q35 ? "sata" : "ide");
+      disk.appendChild(driver);
+      disk.appendChild(source);
+      disk.appendChild(target);
+      disk.appendChild(doc.createElement("readonly"));
+      devices.appendChild(disk);
+    }
+    return serialize(doc);
+  }
+
+  private static Element child(Element parent, String tag) {
+    List<Element> found = children(parent, tag);
+    return found.isEmpty() ? null : found.get(0);
+  }
+
+  private static List<Element> children(Element parent, String tag) {
+    List<Element> out = new ArrayList<>();
+    NodeList nodes = parent.getChildNodes();
+    for (int i = 0; i < nodes.getLength(); i++) {
+      if (nodes.item(i) instanceof Element e && e.getTagName().equals(tag)) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  private static String serialize(Document doc) {
+    try {
+      javax.xml.transform.TransformerFactory f =
+          javax.xml.transform.TransformerFactory.newInstance();
+      f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+      f.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+      javax.xml.transform.Transformer t = f.newTransformer();
+      t.setOutputProperty(javax.xml.transform.OutputKeys.OMIT_XML_DECLARATION, "yes");
+      java.io.StringWriter out = new java.io.StringWriter();
+      t.transform(
+          new javax.xml.transform.dom.DOMSource(doc),
+          new javax.xml.transform.stream.StreamResult(out));
+      return out.toString();
+    } catch (javax.xml.transform.TransformerException e) {
+      throw new IllegalStateException("cannot write domain XML", e);
+    }
+  }
 }
