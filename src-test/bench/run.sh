@@ -1,20 +1,103 @@
 #!/usr/bin/env bash
-# Runs havirt's benchmarks and prints their tables. Usage: src-test/bench/run.sh [NAME...]
-# Names: config-parse, agent-scale (default: all). Builds the project first if needed.
+# havirt's benchmarks, side by side with the peers measured on this machine.
+#
+#   src-test/bench/run.sh            every benchmark; writes docs/benchmarks.md
+#   src-test/bench/run.sh NAME...    only those; prints their tables (docs/ is left alone)
+#
+# Names: monitor-cost detection scale pacemaker-failover micro config-parse.
+# As root on Debian it installs the packages it needs (libvirt, QEMU, Pacemaker, corosync,
+# resource-agents) and builds havirt if needed. Each benchmark is a program that prints a
+# Markdown section; the sections are collected under src-test/target/bench/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
+all=(monitor-cost detection scale pacemaker-failover micro config-parse)
+
+packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
+  resource-agents python3 corosync pacemaker pacemaker-cli-utils iproute2 util-linux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "bench: missing Debian packages: ${missing[*]} (run as root)" >&2; exit 2; }
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 if [ ! -d packaging/target/havirt/lib ] || [ ! -d src-test/target/classes ] || [ -n "${BENCH_REBUILD:-}" ]; then
   mvn -B -q -ntp install -DskipTests
 fi
-cp="src-test/target/classes:$(ls packaging/target/havirt/lib/*.jar | tr '\n' ':')"
+dist=$top/packaging/target/havirt
+cp="src-test/target/classes:$(ls src-test/target/bench-lib/*.jar 2>/dev/null | tr '\n' ':')$(ls "$dist"/lib/*.jar | tr '\n' ':')"
+out=src-test/target/bench
+mkdir -p "$out"
+
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(config-parse agent-scale)
+[ ${#names[@]} -gt 0 ] || names=("${all[@]}")
+
+pacemaker_failover() {
+  local trials=${FAILOVER_TRIALS:-20} lab=src-test/pacemaker
+  "$lab/lab.sh" setup
+  trap '"$lab/lab.sh" teardown >/dev/null' RETURN
+  "$lab/scenarios.sh" virtualdomain failover "$trials" | tee "$out/failover-virtualdomain.log"
+  "$lab/scenarios.sh" havirt failover "$trials" | tee "$out/failover-havirt.log"
+  python3 - "$out" "$trials" >"$out/pacemaker-failover.md" <<'PY'
+import math, statistics, sys
+out, trials = sys.argv[1], int(sys.argv[2])
+def times(agent):
+    v = []
+    for line in open("%s/failover-%s.log" % (out, agent)):
+        f = line.split()
+        if f[:2] == ["RESULT", "failover-trial"] and f[2] != "FAILED":
+            v.append(float(f[2]))
+    return sorted(v)
+def pct(v, p):
+    return v[max(0, min(len(v) - 1, math.ceil(p / 100 * len(v)) - 1))] if v else float("nan")
+vd, hv = times("virtualdomain"), times("havirt")
+print("## Failover under Pacemaker\n")
+print("Two-node corosync + Pacemaker cluster on this machine (`src-test/pacemaker/lab.sh`), the"
+      " same diskless QEMU TCG guest, monitor every 5 s, `force_stop=true`. Each trial kills the"
+      " guest's qemu with `kill -9` and times it until the guest runs again (a new qemu,"
+      " `running`); %d trials per agent.\n" % trials)
+print("| agent | trials ok | median s | p95 s | VirtualDomain's median ÷ this |")
+print("|---|---|---|---|---|")
+for name, v in (("Pacemaker VirtualDomain", vd), ("havirt `ocf:havirt:KVMGuest`", hv)):
+    print("| %s | %d/%d | %.2f | %.2f | %.2f |" % (name, len(v), trials, pct(v, 50), pct(v, 95),
+          pct(vd, 50) / pct(v, 50)))
+print()
+PY
+  cat "$out/pacemaker-failover.md"
+}
+
 for name in "${names[@]}"; do
+  rm -f "$out/$name.md"
   case $name in
-    config-parse) java -Xmx2g -cp "$cp" org.havirt.bench.ConfigParseBenchmark 10 15 ;;
-    # 1,000 guests, 10 s monitor interval, 60 s CPU window, 200 destroy trials.
-    agent-scale) java -cp "$cp" org.havirt.bench.AgentScaleBenchmark "$top/packaging/target/havirt/bin/havirt" 1000 10 60 200 ;;
-    *) echo "unknown benchmark: $name (known: config-parse, agent-scale)" >&2; exit 2 ;;
+    monitor-cost)
+      java -cp "$cp" org.havirt.bench.MonitorCostBenchmark "$dist" src-test/bench/cpu-of.py 100 "$out/$name.md" ;;
+    detection)
+      java -cp "$cp" org.havirt.bench.DetectionBenchmark "$dist/bin/havirt" "${DETECTION_TRIALS:-200}" "$out/$name.md" ;;
+    scale)
+      # 10 s MonitorInterval, 30 s CPU window, 200 destroy trials at each size.
+      java -cp "$cp" org.havirt.bench.AgentScaleBenchmark "$dist/bin/havirt" 100,1000,5000 10 30 200 "$out/$name.md" ;;
+    pacemaker-failover) pacemaker_failover ;;
+    micro)
+      java -cp "$cp" org.havirt.bench.micro.MicroBenchmarks "$out/$name.md" ;;
+    config-parse)
+      java -Xmx2g -cp "$cp" org.havirt.bench.ConfigParseBenchmark 10 15 "$out/$name.md" ;;
+    *) echo "unknown benchmark: $name (known: ${all[*]})" >&2; exit 2 ;;
   esac
 done
+
+if [ $# -eq 0 ]; then
+  {
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`src-test/bench/run.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores,"
+    echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)."
+    echo "Every peer figure was measured on the same machine in the same run, unless its row says"
+    echo "it is computed. Medians and 95th percentiles by nearest rank."
+    echo
+    for name in "${all[@]}"; do cat "$out/$name.md"; done
+  } >docs/benchmarks.md
+  echo "wrote docs/benchmarks.md"
+fi

@@ -2,6 +2,7 @@
 # The end-to-end scenarios on the two-node lab (lab.sh setup first), for one resource agent:
 #   scenarios.sh havirt          ocf:havirt:KVMGuest, guest vmhv
 #   scenarios.sh virtualdomain   ocf:heartbeat:VirtualDomain, guest vmvd
+#   scenarios.sh AGENT failover N   only start, N kill -9 trials (the failover benchmark), stop
 # Both get the same diskless QEMU TCG guest, the same operations (monitor every 5 s) and
 # allow-migrate=true, so their timings compare. Prints "RESULT key value" lines, which
 # PacemakerTwoNodeIT checks and tabulates; every wait polls with a deadline.
@@ -10,7 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lab.sh" lib
 set +e
 
-kind=${1:?usage: scenarios.sh havirt|virtualdomain}
+kind=${1:?usage: scenarios.sh havirt|virtualdomain [failover TRIALS]}
+mode=${2:-all}
+trials=${3:-10}
 case $kind in
   havirt) rsc=hv guest=vmhv ;;
   virtualdomain) rsc=vd guest=vmvd ;;
@@ -87,11 +90,22 @@ else
 fi
 settle
 
+kill_trial() {
+  local n p t
+  n=$(where); p=$(qpid "$n")
+  t=$(now); kill -9 "$p"
+  if until_ok 120 restarted "$n" "$p"; then result "$1" "$(since "$t")"; else result "$1" FAILED; fi
+  settle; cleanup
+}
+
+if [ "$mode" = failover ]; then
+  for i in $(seq "$trials"); do
+    phase "failover trial $i"
+    kill_trial failover-trial
+  done
+else
 phase "kill -9 of the guest's qemu"
-n=$(where); p=$(qpid "$n")
-t=$(now); kill -9 "$p"
-if until_ok 120 restarted "$n" "$p"; then result restart-after-kill "$(since "$t")"; else result restart-after-kill FAILED; fi
-settle; cleanup
+kill_trial restart-after-kill
 
 phase "crm_resource --move (live migration)"
 s=$(where); d=$(other "$s"); p=$(qpid "$s")
@@ -131,6 +145,8 @@ t=$(now); crash "$s"
 if until_ok 120 failed_over "$d"; then result node-crash-failover "$(since "$t")"; else result node-crash-failover FAILED; fi
 revive "$s"
 settle "$d"; cleanup "$d"
+
+fi
 
 phase "clean stop"
 t=$(now); on hvA crm_resource -r "$rsc" --meta -p target-role -v Stopped >/dev/null 2>&1

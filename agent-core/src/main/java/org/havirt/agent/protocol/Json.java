@@ -7,7 +7,7 @@ import org.havirt.agent.core.CommandReply;
 import org.havirt.agent.core.ResourceStatus;
 
 /** The protocol's JSON shapes, in one place. */
-final class Json {
+public final class Json {
   static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Json() {}
@@ -27,7 +27,8 @@ final class Json {
     return n;
   }
 
-  static ObjectNode event(ResourceStatus s, String ts, boolean snapshot) {
+  /** The event line of {@code s} as sent to subscribers (before its newline). */
+  public static ObjectNode event(ResourceStatus s, String ts, boolean snapshot) {
     ObjectNode n = MAPPER.createObjectNode();
     n.put("event", "state");
     if (snapshot) {
