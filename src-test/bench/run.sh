@@ -4,14 +4,14 @@
 #   src-test/bench/run.sh            every benchmark; writes docs/benchmarks.md
 #   src-test/bench/run.sh NAME...    only those; prints their tables (docs/ is left alone)
 #
-# Names: monitor-cost detection scale pacemaker-failover micro config-parse.
+# Names: monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse.
 # As root on Debian it installs the packages it needs (libvirt, QEMU, Pacemaker, corosync,
 # resource-agents) and builds havirt if needed. Each benchmark is a program that prints a
 # Markdown section; the sections are collected under src-test/target/bench/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-all=(monitor-cost detection scale pacemaker-failover micro config-parse)
+all=(monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse)
 
 packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
   resource-agents python3 corosync pacemaker pacemaker-cli-utils iproute2 util-linux)
@@ -79,6 +79,9 @@ for name in "${names[@]}"; do
     scale)
       # 10 s MonitorInterval, 30 s CPU window, 200 destroy trials at each size.
       java -cp "$cp" org.havirt.bench.AgentScaleBenchmark "$dist/bin/havirt" 100,1000,5000 10 30 200 "$out/$name.md" ;;
+    rhev-scale)
+      # 3 monitor rounds and 20 detections at each size.
+      java -cp "$cp" org.havirt.bench.RhevScaleBenchmark 100,1000,5000 3 20 "$out/$name.md" ;;
     pacemaker-failover) pacemaker_failover ;;
     micro)
       java -cp "$cp" org.havirt.bench.micro.MicroBenchmarks "$out/$name.md" ;;
