@@ -11,6 +11,7 @@ import org.havirt.agent.backend.Backends;
 import org.havirt.agent.core.Agent;
 import org.havirt.agent.core.AgentLoop;
 import org.havirt.agent.core.BackendEntryRunner;
+import org.havirt.agent.engine.PacemakerFaults;
 import org.havirt.agent.protocol.ProtocolServer;
 import org.havirt.agent.protocol.ResourceCatalog;
 import org.havirt.config.ConfigModel;
@@ -121,6 +122,9 @@ public final class AgentDaemon implements AutoCloseable {
             return resolver.specFor(resource, type, base, values);
           }
         };
+    // Under Pacemaker, a fault is pushed to it at once instead of waiting for its next monitor.
+    PacemakerFaults faults = PacemakerFaults.withCrmResource();
+    agent.subscribe(faults::onStatus);
     ProtocolServer server =
         new ProtocolServer(
             o.socket(),
@@ -129,7 +133,8 @@ public final class AgentDaemon implements AutoCloseable {
             types,
             (res, target) -> resolver.migrationRefusal(res, o.system(), target),
             o.version(),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            faults);
     server.start();
     log.info("agent ready system={} resources={} socket={}", o.system(), managed, o.socket());
     return new AgentDaemon(loop, backends, runner, agent, server, managed);

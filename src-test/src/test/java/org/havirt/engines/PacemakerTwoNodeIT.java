@@ -164,6 +164,17 @@ class PacemakerTwoNodeIT {
     assertCommonScenarios(r, r.toString());
     assertThat(r.get("split-brain-second-copy")).isEqualTo("no");
     assertThat(r.get("split-brain-refused")).matches("\\d+\\.\\d\\d");
+    // The killed qemu was pushed to Pacemaker at once (crm_resource --fail), and nothing else
+    // was: not the migration away, the stops, the split brain or the crash.
+    long pushed = 0;
+    for (String node : List.of("hvA", "hvB")) {
+      Path log = TOP.resolve("src-test/target/pacemaker-lab/" + node + "/havirt-log/engine_A.log");
+      pushed +=
+          Files.readAllLines(log).stream()
+              .filter(l -> l.contains("pacemaker told of failure"))
+              .count();
+    }
+    assertThat(pushed).as("failures pushed to Pacemaker").isEqualTo(1);
     // Pacemaker shows why, from the OCF agent's exit reason.
     assertThat(r.get("split-brain-reason"))
         .contains("is_running")

@@ -241,6 +241,13 @@ final class ManagedResource {
     return reply;
   }
 
+  /** Whether a clean finishes an offline the engine asked for (reasons 0 and 1). */
+  private static boolean stopping(Invocation inv) {
+    return inv.cleanReason()
+        .filter(r -> r == CleanReason.OFFLINE_HUNG || r == CleanReason.OFFLINE_INEFFECTIVE)
+        .isPresent();
+  }
+
   /** Clears FAULTED or ADMIN_WAIT. */
   ResourceStatus clear() {
     flag = Optional.empty();
@@ -308,6 +315,10 @@ final class ManagedResource {
         restarts = 0;
       }
     } else if (fromEngine && (kind == EntryPoint.OFFLINE || kind == EntryPoint.MIGRATE)) {
+      expected = Expect.OFFLINE;
+    } else if (fromEngine && kind == EntryPoint.CLEAN && stopping(inv)) {
+      // A forced stop (the engine's offline hung or did not work, e.g. Pacemaker's stop with
+      // force_stop): the guest going away is what the engine asked for, not a fault.
       expected = Expect.OFFLINE;
     }
     cancelMonitorTimer();

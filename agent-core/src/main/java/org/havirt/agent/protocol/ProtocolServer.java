@@ -32,6 +32,7 @@ public final class ProtocolServer implements AutoCloseable {
   private final MigrationPolicy migrations;
   private final String version;
   private final Clock wall;
+  private final org.havirt.agent.engine.PacemakerFaults faults;
   private final AtomicInteger connections = new AtomicInteger();
   private ServerSocketChannel server;
   private volatile boolean closed;
@@ -43,7 +44,8 @@ public final class ProtocolServer implements AutoCloseable {
       ResourceCatalog catalog,
       MigrationPolicy migrations,
       String version,
-      Clock wall) {
+      Clock wall,
+      org.havirt.agent.engine.PacemakerFaults faults) {
     this.path = path;
     this.allowedUsers = Set.copyOf(allowedUsers);
     this.agent = agent;
@@ -51,6 +53,7 @@ public final class ProtocolServer implements AutoCloseable {
     this.migrations = migrations;
     this.version = version;
     this.wall = wall;
+    this.faults = faults;
   }
 
   /** Binds the socket and starts accepting; returns once clients can connect. */
@@ -115,7 +118,7 @@ public final class ProtocolServer implements AutoCloseable {
           new Connection(
               ch,
               n + ":" + user,
-              sink -> new RequestHandler(agent, catalog, version, wall, migrations, sink),
+              sink -> new RequestHandler(agent, catalog, version, wall, migrations, faults, sink),
               agent::subscribe);
       c.start();
     }

@@ -16,6 +16,7 @@ import org.havirt.agent.core.Agent;
 import org.havirt.agent.core.CommandException;
 import org.havirt.agent.core.Invocation;
 import org.havirt.agent.core.ResourceStatus;
+import org.havirt.agent.engine.PacemakerFaults;
 import org.havirt.types.CleanReason;
 import org.havirt.types.EntryPoint;
 import org.havirt.types.backend.AttributeValue;
@@ -52,6 +53,7 @@ final class RequestHandler {
   private final Clock wall;
   private final Sink sink;
   private final MigrationPolicy migrations;
+  private final PacemakerFaults faults;
 
   RequestHandler(
       Agent agent,
@@ -59,12 +61,14 @@ final class RequestHandler {
       String agentVersion,
       Clock wall,
       MigrationPolicy migrations,
+      PacemakerFaults faults,
       Sink sink) {
     this.agent = agent;
     this.catalog = catalog;
     this.agentVersion = agentVersion;
     this.wall = wall;
     this.migrations = migrations;
+    this.faults = faults;
     this.sink = sink;
   }
 
@@ -155,20 +159,40 @@ final class RequestHandler {
         String res = required(req, "resource");
         String type = Optional.ofNullable(text(req, "type")).orElse("KVMGuest");
         var spec = withPeers(req, catalog.resolve(res, type, Optional.empty(), attributes(req)));
-        answer(id, agent.add(res, type, spec), s -> ok(id).set("status", Json.status(s)));
+        Optional<PacemakerFaults.Binding> pcmk = pacemaker(req);
+        answer(
+            id,
+            agent.add(res, type, spec),
+            s -> {
+              pcmk.ifPresent(b -> faults.bind(res, b));
+              return ok(id).set("status", Json.status(s));
+            });
       }
       case "modify" -> {
         String res = required(req, "resource");
         Map<String, AttributeValue> values = attributes(req);
+        Optional<PacemakerFaults.Binding> pcmk = pacemaker(req);
         answer(
             id,
             agent.modifyWith(
                 res,
                 (type, current) ->
                     withPeers(req, catalog.resolve(res, type, Optional.of(current), values))),
-            s -> ok(id).set("status", Json.status(s)));
+            s -> {
+              pcmk.ifPresent(b -> faults.bind(res, b));
+              return ok(id).set("status", Json.status(s));
+            });
       }
-      case "delete" -> answer(id, agent.delete(required(req, "resource")), n -> ok(id));
+      case "delete" -> {
+        String res = required(req, "resource");
+        answer(
+            id,
+            agent.delete(res),
+            n -> {
+              faults.unbind(res);
+              return ok(id);
+            });
+      }
       case "subscribe" -> {
         boolean fresh =
             sink.subscribe(s -> sink.send(Json.event(s, wall.instant().toString(), false)));
@@ -253,6 +277,24 @@ final class RequestHandler {
     } else {
       sink.send(Json.error(id, "internal", String.valueOf(cause.getMessage())));
     }
+  }
+
+  /**
+   * {@code "pacemaker": {"resource": R, "node": N}}: Pacemaker placed this resource as R on node N,
+   * so a fault is reported to it at once (see {@link PacemakerFaults}).
+   */
+  private static Optional<PacemakerFaults.Binding> pacemaker(JsonNode req) {
+    JsonNode p = req.get("pacemaker");
+    if (p == null || p.isNull()) {
+      return Optional.empty();
+    }
+    String r = p.path("resource").asText("");
+    String n = p.path("node").asText("");
+    if (!p.isObject() || r.isBlank() || n.isBlank()) {
+      throw new IllegalArgumentException(
+          "\"pacemaker\" must be {\"resource\": NAME, \"node\": NODE}");
+    }
+    return Optional.of(new PacemakerFaults.Binding(r, n));
   }
 
   /**

@@ -380,6 +380,22 @@ class ManagedResourceTest {
   }
 
   @Test
+  void aForcedStopByTheEngineIsNotAFault() {
+    add(spec());
+    command(Invocation.of(EntryPoint.ONLINE));
+    advance(Duration.ofSeconds(5));
+    assertThat(status().state()).isEqualTo(ResourceState.ONLINE);
+    // Pacemaker's stop with force_stop: clean, reason "offline hung".
+    assertThat(command(Invocation.clean(CleanReason.OFFLINE_HUNG)).join().exec())
+        .isEqualTo(ExecStatus.DONE);
+    advance(Duration.ofSeconds(600));
+    assertThat(status().state()).isEqualTo(ResourceState.OFFLINE);
+    assertThat(status().flag()).as("asked for, not a fault").isEmpty();
+    assertThat(status().expected()).isEqualTo("offline");
+    assertThat(vm.cleanReasons()).containsExactly("OFFLINE_HUNG");
+  }
+
+  @Test
   void anExplicitCleanCarriesItsReasonAndMigrateSettlesIntentionallyOffline() {
     add(spec());
     command(Invocation.of(EntryPoint.ONLINE));

@@ -38,6 +38,14 @@ class ProtocolServerTest {
   ProtocolServer server;
   Path socket;
 
+  final List<List<String>> pacemakerCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final org.havirt.agent.engine.PacemakerFaults faults =
+      new org.havirt.agent.engine.PacemakerFaults(
+          (argv, deadline) -> {
+            pacemakerCalls.add(argv);
+            return 0;
+          });
+
   @BeforeEach
   void setUp() throws IOException {
     // A 16-line queue per connection, so a deaf client fills it quickly.
@@ -79,7 +87,8 @@ class ProtocolServerTest {
             catalog,
             (r, t) -> Optional.empty(),
             "test",
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            faults);
     server.start();
   }
 
