@@ -70,11 +70,7 @@ public final class AgentScaleBenchmark {
   static Row run(Path havirt, int n, int interval, int window, int trials) throws Exception {
     Path dir = Files.createTempDirectory("havirt-bench");
     try (PrivateLibvirtd d = PrivateLibvirtd.testDriver(dir.resolve("tdrv"))) {
-      Process virsh =
-          new ProcessBuilder("virsh", "-q", "-c", d.uri())
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("virsh.out").toFile())
-              .start();
+      Process virsh = Bench.virshSession(d, dir);
       OutputStream vin = virsh.getOutputStream();
       StringBuilder cf = new StringBuilder("group g ( SystemList = { n1 = 0 } )\n");
       for (int i = 0; i < n; i++) {

@@ -64,6 +64,32 @@ final class Bench {
     }
   }
 
+  /** Defines and starts a test-driver guest {@code name}; {@code <name>} on its own line. */
+  static Path startTestGuest(org.havirt.testing.PrivateLibvirtd d, Path dir, String name)
+      throws IOException, InterruptedException {
+    Path xml =
+        Files.writeString(
+            dir.resolve(name + ".xml"),
+            "<domain type='test'>\n  <name>"
+                + name
+                + "</name>\n  <memory unit='MiB'>64</memory>\n  <vcpu>1</vcpu>\n"
+                + "  <os><type arch='x86_64'>hvm</type></os>\n</domain>\n");
+    d.virsh("define", xml.toString());
+    d.virsh("start", name);
+    return xml;
+  }
+
+  /**
+   * One interactive virsh on {@code d}: commands written to its stdin run without a process start
+   * each, so timing a destroy measures libvirt and the agent, not virsh's start-up.
+   */
+  static Process virshSession(org.havirt.testing.PrivateLibvirtd d, Path dir) throws IOException {
+    return new ProcessBuilder("virsh", "-q", "-c", d.uri())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("virsh.out").toFile())
+        .start();
+  }
+
   /** Starts {@code bin/havirt agent} for {@code mainCf} on a private socket and waits for it. */
   static Process startAgent(Path havirt, Path dir, Path mainCf, Map<String, String> env)
       throws IOException, InterruptedException {

@@ -91,48 +91,62 @@ public final class DetectionBenchmark {
             + " MonitorInterval = 60 RestartLimit = 0 ToleranceLimit = 0 )\n");
   }
 
-  static List<Double> testDriverDestroy(Path havirt, int trials) throws Exception {
-    Path dir = Files.createTempDirectory("havirt-bench-detect");
+  /** An out-of-band failure of the guest; returns the moment it was caused (System.nanoTime). */
+  @FunctionalInterface
+  interface Failure {
+    long cause() throws Exception;
+  }
+
+  /** Starts the agent on {@code d} for guest {@code guest} and times {@code trials} failures. */
+  static List<Double> trials(
+      Path havirt, Path dir, PrivateLibvirtd d, String guest, int trials, Failure failure)
+      throws Exception {
     List<Double> lat = new ArrayList<>();
-    try (PrivateLibvirtd d = PrivateLibvirtd.testDriver(dir.resolve("tdrv"))) {
-      Path xml =
-          Files.writeString(
-              dir.resolve("g.xml"),
-              "<domain type='test'><name>g0</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-                  + "<os><type arch='x86_64'>hvm</type></os></domain>");
-      d.virsh("define", xml.toString());
-      d.virsh("start", "g0");
-      Process virsh =
-          new ProcessBuilder("virsh", "-q", "-c", d.uri())
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("virsh.out").toFile())
-              .start();
-      OutputStream vin = virsh.getOutputStream();
-      Process agent =
-          Bench.startAgent(havirt, dir, mainCf(dir, "g0"), Map.of("HAVIRT_LIBVIRT_URI", d.uri()));
-      try (Bench.Client c = new Bench.Client(dir.resolve("agent.sock"))) {
-        c.send("{\"id\":1,\"op\":\"subscribe\"}");
-        c.awaitOnline("r0");
-        for (int t = 0; t < trials; t++) {
-          long s = System.nanoTime();
-          vin.write("destroy g0\n".getBytes(StandardCharsets.UTF_8));
-          vin.flush();
-          c.awaitEvent("r0", "OFFLINE");
-          lat.add((System.nanoTime() - s) / 1e6);
-          restart(c);
-        }
-      } finally {
-        agent.destroy();
-        agent.waitFor(20, TimeUnit.SECONDS);
-        virsh.destroy();
+    Process agent =
+        Bench.startAgent(havirt, dir, mainCf(dir, guest), Map.of("HAVIRT_LIBVIRT_URI", d.uri()));
+    try (Bench.Client c = new Bench.Client(dir.resolve("agent.sock"))) {
+      c.send("{\"id\":1,\"op\":\"subscribe\"}");
+      c.awaitOnline("r0");
+      for (int t = 0; t < trials; t++) {
+        long s = failure.cause();
+        c.awaitEvent("r0", "OFFLINE");
+        lat.add((System.nanoTime() - s) / 1e6);
+        restart(c);
       }
+    } finally {
+      agent.destroy();
+      agent.waitFor(20, TimeUnit.SECONDS);
     }
     return lat;
   }
 
+  static List<Double> testDriverDestroy(Path havirt, int trials) throws Exception {
+    Path dir = Files.createTempDirectory("havirt-bench-detect");
+    try (PrivateLibvirtd d = PrivateLibvirtd.testDriver(dir.resolve("tdrv"))) {
+      Bench.startTestGuest(d, dir, "g0");
+      Process virsh = Bench.virshSession(d, dir);
+      OutputStream vin = virsh.getOutputStream();
+      try {
+        return trials(
+            havirt,
+            dir,
+            d,
+            "g0",
+            trials,
+            () -> {
+              long s = System.nanoTime();
+              vin.write("destroy g0\n".getBytes(StandardCharsets.UTF_8));
+              vin.flush();
+              return s;
+            });
+      } finally {
+        virsh.destroy();
+      }
+    }
+  }
+
   static List<Double> qemuKill(Path havirt, int trials) throws Exception {
     Path dir = Files.createTempDirectory("havirt-bench-detect-qemu");
-    List<Double> lat = new ArrayList<>();
     try (PrivateLibvirtd d =
         PrivateLibvirtd.qemu(dir.resolve("qemu"), java.util.UUID.randomUUID().toString())) {
       Path xml =
@@ -144,25 +158,19 @@ public final class DetectionBenchmark {
                   + "<memballoon model='none'/></devices></domain>");
       d.virsh("define", xml.toString());
       d.virsh("start", "q0");
-      Process agent =
-          Bench.startAgent(havirt, dir, mainCf(dir, "q0"), Map.of("HAVIRT_LIBVIRT_URI", d.uri()));
-      try (Bench.Client c = new Bench.Client(dir.resolve("agent.sock"))) {
-        c.send("{\"id\":1,\"op\":\"subscribe\"}");
-        c.awaitOnline("r0");
-        for (int t = 0; t < trials; t++) {
-          long pid = d.qemuPid("q0");
-          long s = System.nanoTime();
-          // SIGKILL from this process: no kill(1) start-up in the measured time.
-          ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-          c.awaitEvent("r0", "OFFLINE");
-          lat.add((System.nanoTime() - s) / 1e6);
-          restart(c);
-        }
-      } finally {
-        agent.destroy();
-        agent.waitFor(20, TimeUnit.SECONDS);
-      }
+      return trials(
+          havirt,
+          dir,
+          d,
+          "q0",
+          trials,
+          () -> {
+            long pid = d.qemuPid("q0");
+            long s = System.nanoTime();
+            // SIGKILL from this process: no kill(1) start-up in the measured time.
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            return s;
+          });
     }
-    return lat;
   }
 }

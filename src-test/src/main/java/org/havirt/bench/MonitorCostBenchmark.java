@@ -40,13 +40,7 @@ public final class MonitorCostBenchmark {
     Path dir = Files.createTempDirectory("havirt-bench-monitor");
     try (PrivateLibvirtd d = PrivateLibvirtd.testDriver(dir.resolve("tdrv"))) {
       // VirtualDomain reads the name from the XML line by line: <name> on its own line.
-      Path xml =
-          Files.writeString(
-              dir.resolve("g0.xml"),
-              "<domain type='test'>\n  <name>g0</name>\n  <memory unit='MiB'>64</memory>\n"
-                  + "  <vcpu>1</vcpu>\n  <os><type arch='x86_64'>hvm</type></os>\n</domain>\n");
-      d.virsh("define", xml.toString());
-      d.virsh("start", "g0");
+      Path xml = Bench.startTestGuest(d, dir, "g0");
       Path mainCf =
           Files.writeString(
               dir.resolve("main.cf"),
