@@ -41,7 +41,7 @@ public final class AgentScaleBenchmark {
             String.format(
                 "N KVMGuest resources at MonitorInterval %d s on a private test-driver libvirtd,"
                     + " the agent in its own JVM (`bin/havirt agent`). CPU and memory over a %d s"
-                    + " window at steady state; then %d out-of-band `virsh destroy`s, each timed"
+                    + " window at steady state (from two monitor rounds after the first probe); then %d out-of-band `virsh destroy`s, each timed"
                     + " to the OFFLINE event on a subscribed engine socket while every resource"
                     + " is monitored.%n%n",
                 interval, window, trials))
@@ -113,6 +113,8 @@ public final class AgentScaleBenchmark {
         double firstProbe = (System.nanoTime() - t0) / 1e9;
 
         long pid = agent.pid();
+        // Steady state: two monitor rounds after the first probe, past the JIT's warm-up.
+        Thread.sleep(2 * interval * 1000L); // the settling period itself, not a wait for work
         long cpu0 = Bench.cpuTicks(pid);
         long w0 = System.nanoTime();
         Thread.sleep(window * 1000L); // the measurement window itself

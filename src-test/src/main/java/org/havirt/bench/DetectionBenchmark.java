@@ -34,7 +34,7 @@ public final class DetectionBenchmark {
             "From an out-of-band failure of one VM to the OFFLINE event on a subscribed engine"
                 + " socket, %d trials each. The peers poll: their rows are the delay of a"
                 + " failure that lands at a uniformly random moment of their default monitor"
-                + " interval (computed, not measured; issue 8's Pacemaker row measures one).%n%n",
+                + " interval (computed, not measured; the Pacemaker failover section measures VirtualDomain for real).%n%n",
             trials));
     md.append("| detection | median ms | p95 ms | p99 ms | peer's median ÷ havirt's |\n");
     md.append("|---|---|---|---|---|\n");

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RhevmSimulator implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
+  private final java.util.concurrent.ExecutorService workers = Executors.newFixedThreadPool(8);
   public final SimModel model = new SimModel();
   private final SimRoutes routes;
   private final HttpsServer server;
@@ -65,7 +66,7 @@ public final class RhevmSimulator implements AutoCloseable {
     server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
     server.createContext("/ovirt-engine/sso/oauth/token", this::token);
     server.createContext("/ovirt-engine/api", this::api);
-    server.setExecutor(Executors.newFixedThreadPool(8));
+    server.setExecutor(workers);
     server.start();
   }
 
@@ -160,6 +161,7 @@ public final class RhevmSimulator implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    workers.shutdownNow(); // HttpServer.stop leaves its executor running
   }
 
   /**
