@@ -3,14 +3,13 @@ package org.havirt.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.havirt.testing.PrivateLibvirtd;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,17 +21,9 @@ import org.junit.jupiter.api.Test;
 class PackagesIT {
   static final Path TARGET = Path.of("..", "packaging", "target").toAbsolutePath().normalize();
 
-  record Run(int exit, String out) {}
-
-  static Run run(String... cmd) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s exits", List.of(cmd)).isTrue();
-    return new Run(p.exitValue(), out);
+  /** A command of the test, with a deadline (the project's one runner). */
+  static PrivateLibvirtd.Result run(String... cmd) throws IOException, InterruptedException {
+    return PrivateLibvirtd.run(List.of(cmd), Duration.ofMinutes(2));
   }
 
   static Path only(String glob) throws IOException {
@@ -69,54 +60,56 @@ class PackagesIT {
         "havirt is already installed on this machine; not touching it");
     Path deb = only("havirt_*_all.deb");
 
-    Run install = run("dpkg", "-i", deb.toString());
+    PrivateLibvirtd.Result install = run("dpkg", "-i", deb.toString());
     try {
-      assertThat(install.exit()).as(install.out()).isZero();
+      assertThat(install.exit()).as(install.output()).isZero();
 
       // The commands are on the PATH and run from the installed tree.
-      Run version = run("/usr/bin/havirt", "--version");
-      assertThat(version.exit()).as(version.out()).isZero();
+      PrivateLibvirtd.Result version = run("/usr/bin/havirt", "--version");
+      assertThat(version.exit()).as(version.output()).isZero();
       assertThat(run("/usr/bin/havirtverify", "--help").exit()).isZero();
       // The default configuration is valid as shipped.
-      Run check = run("/usr/bin/havirt", "config", "check", "/etc/havirt/main.cf");
-      assertThat(check.exit()).as(check.out()).isZero();
+      PrivateLibvirtd.Result check =
+          run("/usr/bin/havirt", "config", "check", "/etc/havirt/main.cf");
+      assertThat(check.exit()).as(check.output()).isZero();
       // The OCF agent is where Pacemaker looks, and finds its Python client through the link.
-      Run meta = run("/usr/lib/ocf/resource.d/havirt/KVMGuest", "meta-data");
-      assertThat(meta.exit()).as(meta.out()).isZero();
-      assertThat(meta.out()).contains("<resource-agent name=\"KVMGuest\"");
+      PrivateLibvirtd.Result meta = run("/usr/lib/ocf/resource.d/havirt/KVMGuest", "meta-data");
+      assertThat(meta.exit()).as(meta.output()).isZero();
+      assertThat(meta.output()).contains("<resource-agent name=\"KVMGuest\"");
       // Man pages for every command.
       assertThat(Path.of("/usr/share/man/man1/havirt-agent.1.gz")).exists();
       assertThat(Path.of("/usr/share/man/man1/havirtverify.1.gz")).exists();
       if (onPath("groff")) {
-        Run man =
+        PrivateLibvirtd.Result man =
             run(
                 "sh",
                 "-c",
                 "zcat /usr/share/man/man1/havirt-agent.1.gz | groff -man -Tutf8 -ww -z 2>&1");
-        assertThat(man.out()).as("groff warnings").isEmpty();
+        assertThat(man.output()).as("groff warnings").isEmpty();
       }
       // The unit, checked by systemd against what is now installed (ExecStart must exist).
       assertThat(Path.of("/lib/systemd/system/havirt.service")).exists();
       if (onPath("systemd-analyze")) {
-        Run verify = run("systemd-analyze", "verify", "/lib/systemd/system/havirt.service");
-        assertThat(verify.exit()).as(verify.out()).isZero();
+        PrivateLibvirtd.Result verify =
+            run("systemd-analyze", "verify", "/lib/systemd/system/havirt.service");
+        assertThat(verify.exit()).as(verify.output()).isZero();
       }
-      assertThat(run("dpkg-query", "--showformat=${Conffiles}", "-W", "havirt").out())
+      assertThat(run("dpkg-query", "--showformat=${Conffiles}", "-W", "havirt").output())
           .contains("/etc/havirt/main.cf")
           .contains("/etc/havirt/types.cf");
 
       // An administrator's edit survives removal (conffiles stay until purge).
       Files.writeString(
           Path.of("/etc/havirt/main.cf"), "// edited\n", java.nio.file.StandardOpenOption.APPEND);
-      Run remove = run("dpkg", "-r", "havirt");
-      assertThat(remove.exit()).as(remove.out()).isZero();
+      PrivateLibvirtd.Result remove = run("dpkg", "-r", "havirt");
+      assertThat(remove.exit()).as(remove.output()).isZero();
       assertThat(Path.of("/usr/bin/havirt")).doesNotExist();
       assertThat(Path.of("/usr/lib/havirt")).doesNotExist();
       assertThat(Path.of("/usr/lib/ocf/resource.d/havirt/KVMGuest")).doesNotExist();
       assertThat(Files.readString(Path.of("/etc/havirt/main.cf"))).endsWith("// edited\n");
 
-      Run purge = run("dpkg", "--purge", "havirt");
-      assertThat(purge.exit()).as(purge.out()).isZero();
+      PrivateLibvirtd.Result purge = run("dpkg", "--purge", "havirt");
+      assertThat(purge.exit()).as(purge.output()).isZero();
       assertThat(Path.of("/etc/havirt")).doesNotExist();
     } finally {
       run("dpkg", "--purge", "havirt");
@@ -127,9 +120,9 @@ class PackagesIT {
   void rpmHoldsTheSameInstallation() throws Exception {
     assumeTrue(onPath("rpm"), "rpm is not installed (Debian package rpm)");
     Path rpm = only("havirt-*.noarch.rpm");
-    Run files = run("rpm", "-qpl", rpm.toString());
-    assertThat(files.exit()).as(files.out()).isZero();
-    assertThat(files.out().lines())
+    PrivateLibvirtd.Result files = run("rpm", "-qpl", rpm.toString());
+    assertThat(files.exit()).as(files.output()).isZero();
+    assertThat(files.output().lines())
         .contains(
             "/usr/bin/havirt",
             "/usr/bin/havirtverify",
@@ -138,11 +131,11 @@ class PackagesIT {
             "/usr/lib/systemd/system/havirt.service",
             "/usr/share/man/man1/havirt-agent.1.gz",
             "/etc/havirt/main.cf");
-    assertThat(run("rpm", "-qpc", rpm.toString()).out().lines())
+    assertThat(run("rpm", "-qpc", rpm.toString()).output().lines())
         .containsExactly("/etc/havirt/main.cf", "/etc/havirt/types.cf");
-    assertThat(run("rpm", "-qpR", rpm.toString()).out()).contains("java-headless >= 1:17");
-    Run dump = run("rpm", "-qp", "--dump", rpm.toString());
-    assertThat(dump.out().lines())
+    assertThat(run("rpm", "-qpR", rpm.toString()).output()).contains("java-headless >= 1:17");
+    PrivateLibvirtd.Result dump = run("rpm", "-qp", "--dump", rpm.toString());
+    assertThat(dump.output().lines())
         .anySatisfy(
             l -> assertThat(l).startsWith("/usr/lib/havirt/bin/havirt ").contains(" 0100755 "));
   }

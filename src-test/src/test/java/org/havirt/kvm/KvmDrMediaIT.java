@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.havirt.backend.kvm.KvmSettings;
 import org.havirt.backend.kvm.LibvirtBackend;
 import org.havirt.testing.PrivateLibvirtd;
@@ -116,16 +115,11 @@ class KvmDrMediaIT {
     return new GuestSpec("res_" + guest, attrs);
   }
 
+  /** Runs a command that must succeed; returns its output. */
   static String run(String... cmd) throws Exception {
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", String.join(" ", cmd), out).isZero();
-    return out;
+    PrivateLibvirtd.Result r = PrivateLibvirtd.run(List.of(cmd), Duration.ofSeconds(30));
+    assertThat(r.exit()).as("%s: %s", String.join(" ", cmd), r.output()).isZero();
+    return r.output();
   }
 
   @Test
