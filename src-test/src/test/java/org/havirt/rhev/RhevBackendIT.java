@@ -209,6 +209,22 @@ class RhevBackendIT {
         .isEqualTo(ResourceState.INTENTIONAL_OFFLINE);
   }
 
+  /**
+   * The feed's first poll runs beside the first monitors, so it cannot tell which events of the
+   * backlog those monitors already saw: it makes everyone look once more rather than lose one.
+   */
+  @Test
+  void joiningAFeedWithABacklogMakesEveryoneLookAgain() throws Exception {
+    sim.model.start(sim.model.vmByName("vm2").orElseThrow(), h2); // events before we start
+    java.util.concurrent.BlockingQueue<String> hints =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    backend.subscribe((guest, detail) -> hints.add(guest + " " + detail));
+    GuestSpec g = withInterval(spec("vm1"), "60");
+    assertThat(monitor(g)).isEqualTo(MonitorResult.offline("rhev: down"));
+    String hint = hints.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(hint).as("one hint for every resource").startsWith("null RHEV-M events feed joined");
+  }
+
   static GuestSpec withInterval(GuestSpec g, String seconds) {
     Map<String, AttributeValue> m = new java.util.HashMap<>(g.attributes());
     m.put("MonitorInterval", new AttributeValue.Scalar(seconds));

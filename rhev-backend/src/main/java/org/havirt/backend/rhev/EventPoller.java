@@ -49,6 +49,7 @@ final class EventPoller implements AutoCloseable {
               ? client.get("events", d)
               : client.get("events", d, "from", Long.toString(lastId));
       boolean first = lastId < 0;
+      boolean backlog = false;
       for (JsonNode e : events.path("event")) {
         long id = e.path("id").asLong(-1);
         if (id <= lastId) {
@@ -56,7 +57,8 @@ final class EventPoller implements AutoCloseable {
         }
         lastId = Math.max(lastId, id);
         if (first) {
-          continue; // the backlog before we started says nothing new
+          backlog = true;
+          continue;
         }
         listing.invalidate();
         String vmId = e.path("vm").path("id").asText("");
@@ -67,6 +69,14 @@ final class EventPoller implements AutoCloseable {
       }
       if (first && lastId < 0) {
         lastId = 0;
+      }
+      if (backlog) {
+        // The backlog cannot say which events came after the listing the first monitors read
+        // (this poll runs beside them): one fresh look for everyone closes that gap.
+        listing.invalidate();
+        for (VmEventListener l : listeners) {
+          l.onVmEvent(null, "RHEV-M events feed joined at event " + lastId);
+        }
       }
     } catch (BackendException | RuntimeException e) {
       // The feed is only a speed-up: monitors still relist on their own interval.

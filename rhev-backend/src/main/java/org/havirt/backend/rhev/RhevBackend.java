@@ -151,7 +151,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     return listings.computeIfAbsent(
         key,
         k -> {
-          VmListing l = new VmListing(c, cluster);
+          VmListing l = VmListing.of(c, cluster);
           pollers.computeIfAbsent(k, p -> new EventPoller(c, l, listeners, eventPoll));
           return l;
         });

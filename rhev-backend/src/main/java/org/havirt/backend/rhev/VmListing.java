@@ -15,17 +15,33 @@ import org.havirt.types.backend.BackendException;
  * wait for the one request already under way. Events invalidate it. Thread-safe.
  */
 final class VmListing {
-  private final RhevClient client;
-  private final Optional<String> cluster;
+  /** Fetches the listing ({@code GET /vms}); called by one thread at a time. */
+  @FunctionalInterface
+  interface Fetch {
+    JsonNode vms(Deadline d) throws BackendException;
+  }
+
+  private final Fetch fetch;
   private Map<String, JsonNode> byName = Map.of();
   private Map<String, String> nameById = Map.of();
   private long fetchedAt;
   private boolean valid;
+  // Bumped by every invalidation. A fetch that was under way when an event invalidated the
+  // listing may carry the state from before the event: it is kept, but not as valid.
+  private long generation;
   private CompletableFuture<Void> inFlight;
 
-  VmListing(RhevClient client, Optional<String> cluster) {
-    this.client = client;
-    this.cluster = cluster;
+  VmListing(Fetch fetch) {
+    this.fetch = fetch;
+  }
+
+  /** The listing of {@code client}'s VMs, of one cluster if {@code cluster} is present. */
+  static VmListing of(RhevClient client, Optional<String> cluster) {
+    return new VmListing(
+        d ->
+            cluster.isPresent()
+                ? client.get("vms", d, "search", "cluster=" + cluster.get(), "follow", "host")
+                : client.get("vms", d, "follow", "host"));
   }
 
   /** Returns the VM named {@code name}, from a listing no older than {@code maxAge}. */
@@ -44,27 +60,27 @@ final class VmListing {
   /** Forgets the listing: the next monitor fetches a fresh one. */
   synchronized void invalidate() {
     valid = false;
+    generation++;
   }
 
   private void refreshIfOlder(Duration maxAge, Deadline d) throws BackendException {
     CompletableFuture<Void> mine;
-    boolean fetch = false;
+    boolean fetching = false;
+    long startedAt;
     synchronized (this) {
       if (valid && System.nanoTime() - fetchedAt < maxAge.toNanos()) {
         return;
       }
       if (inFlight == null) {
         inFlight = new CompletableFuture<>();
-        fetch = true;
+        fetching = true;
       }
       mine = inFlight;
+      startedAt = generation;
     }
-    if (fetch) {
+    if (fetching) {
       try {
-        JsonNode list =
-            cluster.isPresent()
-                ? client.get("vms", d, "search", "cluster=" + cluster.get(), "follow", "host")
-                : client.get("vms", d, "follow", "host");
+        JsonNode list = fetch.vms(d);
         Map<String, JsonNode> names = new HashMap<>();
         Map<String, String> ids = new HashMap<>();
         for (JsonNode vm : list.path("vm")) {
@@ -75,7 +91,7 @@ final class VmListing {
           byName = names;
           nameById = ids;
           fetchedAt = System.nanoTime();
-          valid = true;
+          valid = generation == startedAt;
           inFlight = null;
         }
         mine.complete(null);
