@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  *   <li>{@link #qemu}: the real QEMU driver, as root, in a private mount namespace whose {@code
  *       /etc/libvirt}, {@code /run/libvirt} and {@code /var/{lib,cache,log}/libvirt} are
  *       bind-mounted from the directory, so nothing of the host's libvirt is touched. Guests run as
- *       real qemu processes (TCG).
+ *       real qemu processes (TCG). The daemon runs under {@code subreaper.py}, so a dead qemu is
+ *       reaped at once as on a systemd host, whatever this machine's PID 1 does.
  * </ul>
  *
  * <p>{@link #close} destroys the guests, stops the daemon and kills any qemu left behind, so a
@@ -35,6 +36,7 @@ public final class PrivateLibvirtd implements AutoCloseable {
   private final boolean qemu;
   private final String uri;
   private final List<String> command;
+  private final java.util.Map<String, String> env = new java.util.HashMap<>();
   private Process daemon;
   private Process holder;
   private java.io.OutputStream holderIn;
@@ -53,11 +55,15 @@ public final class PrivateLibvirtd implements AutoCloseable {
           "QEMU libvirtd fixture needs root (private mount namespace, qemu as root)");
     }
     for (String bin :
-        List.of("/usr/sbin/libvirtd", "/usr/bin/qemu-system-x86_64", "/usr/bin/unshare")) {
+        List.of(
+            "/usr/sbin/libvirtd",
+            "/usr/bin/qemu-system-x86_64",
+            "/usr/bin/unshare",
+            "/usr/bin/python3")) {
       if (!Files.isExecutable(Path.of(bin))) {
         return Optional.of(
             bin
-                + " is missing: install libvirt-daemon, qemu-system-x86 (src-test/run-tests.sh does)");
+                + " is missing: install libvirt-daemon, qemu-system-x86, python3 (src-test/run-tests.sh does)");
       }
     }
     return Optional.empty();
@@ -111,6 +117,16 @@ public final class PrivateLibvirtd implements AutoCloseable {
    */
   public static PrivateLibvirtd qemu(Path dir, String hostUuid, String migrationAddress)
       throws IOException, InterruptedException {
+    return qemu(dir, hostUuid, migrationAddress, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #qemu(Path, String, String)}; a dead qemu is reaped only {@code reapDelay} after it
+   * exits, like under an init that reaps late, so libvirtd notices that much later.
+   */
+  public static PrivateLibvirtd qemu(
+      Path dir, String hostUuid, String migrationAddress, Duration reapDelay)
+      throws IOException, InterruptedException {
     ensureQemuUser();
     for (String sub : List.of("etc", "run", "lib", "cache", "log", "sock")) {
       Files.createDirectories(dir.resolve(sub));
@@ -163,12 +179,28 @@ public final class PrivateLibvirtd implements AutoCloseable {
             + " -p "
             + dir.resolve("libvirtd.pid");
     String uri = "qemu+unix:///system?socket=" + dir.resolve("sock/libvirt-sock");
+    Path reaper = dir.resolve("subreaper.py");
+    try (var in = PrivateLibvirtd.class.getResourceAsStream("subreaper.py")) {
+      Files.write(reaper, in.readAllBytes());
+    }
     PrivateLibvirtd d =
         new PrivateLibvirtd(
             dir,
             true,
             uri,
-            List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script));
+            List.of(
+                "python3",
+                reaper.toString(),
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script));
+    if (!reapDelay.isZero()) {
+      d.env.put("SUBREAPER_DELAY_MS", Long.toString(reapDelay.toMillis()));
+    }
     d.start();
     return d;
   }
@@ -205,11 +237,12 @@ public final class PrivateLibvirtd implements AutoCloseable {
   }
 
   private void start() throws IOException, InterruptedException {
-    daemon =
+    ProcessBuilder pb =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("libvirtd.out").toFile())
-            .start();
+            .redirectOutput(dir.resolve("libvirtd.out").toFile());
+    pb.environment().putAll(env);
+    daemon = pb.start();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (true) {
       if (!daemon.isAlive()) {
@@ -294,8 +327,19 @@ public final class PrivateLibvirtd implements AutoCloseable {
 
   /** Kills the daemon with SIGKILL (guests of a QEMU daemon keep running). */
   public void kill() throws InterruptedException {
+    // A QEMU daemon runs under subreaper.py, which its death signal takes down with it: wait
+    // for libvirtd itself, or a restart could find the old one still holding its pid file.
+    List<ProcessHandle> libvirtd =
+        daemon.children().filter(c -> c.info().command().orElse("").endsWith("libvirtd")).toList();
     daemon.destroyForcibly();
     daemon.waitFor(10, TimeUnit.SECONDS);
+    for (ProcessHandle h : libvirtd) {
+      try {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("libvirtd " + h.pid() + " outlived its subreaper", e);
+      }
+    }
     if (holder != null) {
       holder.destroyForcibly();
       holder.waitFor(10, TimeUnit.SECONDS);

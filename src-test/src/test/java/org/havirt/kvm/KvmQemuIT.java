@@ -149,6 +149,90 @@ class KvmQemuIT {
         "kill -9 to STOPPED event: %.1f ms (%s)%n", (e.atNanos() - t0) / 1e6, e.detail());
   }
 
+  /**
+   * Under an init that reaps late (here 2 s), libvirtd reports a killed qemu only once its zombie
+   * is gone. The agent watches the process itself: the guest is OFFLINE at once, while libvirt
+   * still says running, and online starts it again as soon as libvirt has caught up.
+   */
+  @Test
+  void aKilledQemuIsSeenBeforeLibvirtNoticesAndStartsAgain() throws Exception {
+    try (PrivateLibvirtd late =
+        PrivateLibvirtd.qemu(
+            root.resolve("late"),
+            "0d0d0d0d-0000-4000-8000-00000000000d",
+            null,
+            Duration.ofSeconds(2))) {
+      LibvirtBackend backend = new LibvirtBackend(settings(late), Ticker.SYSTEM);
+      try {
+        EventRecorder events = new EventRecorder();
+        backend.subscribe(events);
+        ResourceAgent agent = new ResourceAgent(backend, Ticker.SYSTEM);
+        Path xml = late.dir().resolve("watched.xml");
+        Files.writeString(xml, Guests.qemuXml("watched"));
+        GuestSpec g = Guests.spec("watched", "GuestConfigFilePath", xml.toString());
+        assertThat(agent.online(g).exec()).isEqualTo(ExecStatus.DONE);
+        assertThat(monitor(agent, g).state()).isEqualTo(ResourceState.ONLINE);
+        long pid = late.qemuPid("watched");
+        awaitWatched(backend, "watched", pid);
+        events.clear();
+        long t0 = System.nanoTime();
+        PrivateLibvirtd.run(List.of("kill", "-9", Long.toString(pid)), Duration.ofSeconds(5));
+        EventRecorder.Event e = events.await("watched", "qemu process", Duration.ofSeconds(10));
+        assertThat(e).as("the watch's own event").isNotNull();
+        assertThat(e.detail()).isEqualTo("qemu process " + pid + " exited");
+        MonitorResult seen = monitor(agent, g);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        assertThat(seen)
+            .isEqualTo(
+                MonitorResult.offline(
+                    "libvirt: qemu process " + pid + " exited (libvirt has yet to notice)"));
+        assertThat(events.await("watched", "STOPPED", Duration.ofSeconds(15)))
+            .as("libvirt's own event comes after the agent's verdict")
+            .isNotNull();
+        assertThat(monitor(agent, g))
+            .as("then libvirt is the truth again")
+            .isEqualTo(MonitorResult.offline("libvirt: shut off (crashed)"));
+        EntryResult again = agent.online(g);
+        assertThat(again.exec()).as(again.reason()).isEqualTo(ExecStatus.DONE);
+        assertThat(monitor(agent, g).state()).isEqualTo(ResourceState.ONLINE);
+        assertThat(late.qemuPid("watched")).as("a new qemu").isNotEqualTo(pid);
+        System.out.printf("kill -9 to OFFLINE with a 2 s late reaper: %.1f ms%n", ms);
+
+        // A paused guest's qemu may exit on purpose (a save, a migration): only libvirt can say.
+        assertThat(late.virsh("suspend", "watched")).isNotNull();
+        assertThat(events.await("watched", "SUSPENDED", Duration.ofSeconds(10))).isNotNull();
+        long paused = late.qemuPid("watched");
+        awaitWatched(backend, "watched", paused);
+        PrivateLibvirtd.run(List.of("kill", "-9", Long.toString(paused)), Duration.ofSeconds(5));
+        assertThat(events.await("watched", "qemu process " + paused, Duration.ofSeconds(10)))
+            .isNotNull();
+        long until = System.nanoTime() + 15_000_000_000L;
+        MonitorResult afterPause = monitor(agent, g);
+        while (afterPause.state() != ResourceState.OFFLINE && System.nanoTime() < until) {
+          assertThat(afterPause.reason()).doesNotContain("qemu process");
+          Thread.sleep(50); // libvirt notices on its own time; polled here as the agent's interval
+          afterPause = monitor(agent, g);
+        }
+        assertThat(afterPause.state()).isEqualTo(ResourceState.OFFLINE);
+        assertThat(afterPause.reason()).as("libvirt's verdict").doesNotContain("qemu process");
+      } finally {
+        backend.close();
+        PrivateLibvirtd.run(
+            List.of("virsh", "-q", "-c", late.uri(), "destroy", "watched"), Duration.ofSeconds(20));
+      }
+    }
+  }
+
+  /** The watch starts on its own thread after the monitor that saw the guest running. */
+  private static void awaitWatched(LibvirtBackend b, String guest, long pid)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (b.watchedQemu(guest).orElse(-1) != pid && System.nanoTime() < deadline) {
+      Thread.sleep(10); // no event says "watching now"; this is test-only
+    }
+    assertThat(b.watchedQemu(guest)).as("qemu watched").hasValue(pid);
+  }
+
   @Test
   void libvirtdKilledAndRestartedGivesUnknownThenTheTrueStateWithoutTouchingTheGuest()
       throws Exception {

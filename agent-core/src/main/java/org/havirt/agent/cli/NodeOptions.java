@@ -47,6 +47,16 @@ public final class NodeOptions {
           "the host key file that decrypts configured passwords (env HAVIRT_KEY_FILE; default ${DEFAULT-VALUE})")
   String keyFile;
 
+  @Option(
+      names = "--qemu-watch",
+      negatable = true,
+      defaultValue = "${env:HAVIRT_QEMU_WATCH:-true}",
+      fallbackValue = "true",
+      description =
+          "watch each local guest's qemu process, so its death is seen before libvirt reports it "
+              + "(env HAVIRT_QEMU_WATCH; default ${DEFAULT-VALUE})")
+  boolean qemuWatch;
+
   /** This node's backend settings from the options (and their environment variables). */
   public VmBackendFactory.Settings settings() {
     Map<String, String> m = new HashMap<>();
@@ -55,6 +65,7 @@ public final class NodeOptions {
     m.put("migrate.uri", migrateUri);
     m.put("migrate.data.uri", migrateDataUri == null ? "" : migrateDataUri);
     m.put("key.file", keyFile);
+    m.put("qemu.watch", Boolean.toString(qemuWatch));
     return new VmBackendFactory.Settings(m);
   }
 }

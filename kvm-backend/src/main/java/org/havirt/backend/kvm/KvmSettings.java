@@ -16,6 +16,8 @@ import org.havirt.types.backend.VmBackendFactory;
  *     migrate.data.uri}); empty lets libvirt choose
  * @param callThreads how many libvirt calls may be in progress at once
  * @param peerCheckTimeout how long the split-brain guard waits for each peer
+ * @param watchQemu whether guests' QEMU processes are watched for a faster exit detection ({@code
+ *     qemu.watch}, default true; only ever active for a local QEMU driver)
  */
 public record KvmSettings(
     String uri,
@@ -23,7 +25,19 @@ public record KvmSettings(
     String migrateUriTemplate,
     Optional<String> migrateDataUri,
     int callThreads,
-    Duration peerCheckTimeout) {
+    Duration peerCheckTimeout,
+    boolean watchQemu) {
+
+  /** Settings with the QEMU watch on. */
+  public KvmSettings(
+      String uri,
+      Path stateDir,
+      String migrateUriTemplate,
+      Optional<String> migrateDataUri,
+      int callThreads,
+      Duration peerCheckTimeout) {
+    this(uri, stateDir, migrateUriTemplate, migrateDataUri, callThreads, peerCheckTimeout, true);
+  }
 
   public static final String DEFAULT_URI = "qemu:///system";
   public static final String DEFAULT_MIGRATE_URI = "qemu+ssh://%h/system";
@@ -36,7 +50,8 @@ public record KvmSettings(
         s.get("migrate.uri").orElse(DEFAULT_MIGRATE_URI),
         s.get("migrate.data.uri"),
         s.get("libvirt.call.threads").map(Integer::parseInt).orElse(16),
-        Duration.ofSeconds(s.get("peer.check.seconds").map(Long::parseLong).orElse(5L)));
+        Duration.ofSeconds(s.get("peer.check.seconds").map(Long::parseLong).orElse(5L)),
+        !s.get("qemu.watch").map(String::strip).orElse("true").equals("false"));
   }
 
   /** Returns the libvirt URI of hypervisor {@code host}. */

@@ -1,8 +1,10 @@
 package org.havirt.backend.kvm;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.havirt.backend.kvm.internal.CallPool;
@@ -38,6 +40,12 @@ public final class LibvirtBackend implements VmBackend {
   /** VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE: the persistent config, complete. */
   static final int PERSISTENT_XML = 2 | 1;
 
+  /** How long after a qemu exit the agent answers for libvirt, which is still cleaning up. */
+  private static final Duration LIBVIRT_CATCH_UP = Duration.ofSeconds(5);
+
+  /** libvirt's VIR_DOMAIN_RUNNING. */
+  private static final int VIR_DOMAIN_RUNNING = 1;
+
   private final KvmSettings settings;
   private final Ticker ticker;
   private final CallPool pool;
@@ -48,6 +56,7 @@ public final class LibvirtBackend implements VmBackend {
   private final Migrator migrator;
   private final GuestActions actions;
   private final KvmChecks checks;
+  private final QemuWatch qemuWatch;
   private final List<VmEventListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, Integer> syncedXmlHash = new ConcurrentHashMap<>();
@@ -70,6 +79,9 @@ public final class LibvirtBackend implements VmBackend {
     this.migrator = new Migrator(settings, pool, session, this);
     this.actions = new GuestActions(this);
     this.checks = new KvmChecks(this, actions, settings);
+    this.qemuWatch =
+        QemuWatch.forUri(
+            settings.uri(), settings.watchQemu(), Path.of("/proc"), this::dispatch, ticker);
   }
 
   @Override
@@ -80,6 +92,11 @@ public final class LibvirtBackend implements VmBackend {
   private void dispatch(String guest, String detail) {
     if (guest == null) {
       handles.clear(); // connected or lost: old handles are useless either way
+    }
+    if (guest != null && detail.startsWith("SUSPENDED")) {
+      qemuWatch.paused(guest);
+    } else if (guest != null && detail.startsWith("STOPPED")) {
+      qemuWatch.stopped(guest); // libvirt has caught up; it is the truth again
     }
     if (guest != null) {
       Object w = waiters.get(guest);
@@ -107,6 +124,19 @@ public final class LibvirtBackend implements VmBackend {
 
   Connect connection(Deadline d) throws BackendException {
     return session.connection(d);
+  }
+
+  /**
+   * Returns the pid of the qemu process of {@code guest} that the agent watches, if any: a guest
+   * seen running on a local QEMU driver is watched from its first monitor on.
+   */
+  public OptionalLong watchedQemu(String guest) {
+    return qemuWatch.watching(guest);
+  }
+
+  /** The guest's qemu will exit on purpose once it runs on the target: not a crash. */
+  void migrationStarting(String guest) {
+    qemuWatch.paused(guest);
   }
 
   CallPool pool() {
@@ -142,6 +172,13 @@ public final class LibvirtBackend implements VmBackend {
   @Override
   public VmStatus inspect(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
+    OptionalLong dead = qemuWatch.exitedWhileRunning(name, LIBVIRT_CATCH_UP);
+    if (dead.isPresent() && !qemuWatch.successorRunning(name)) {
+      // Certain, and ahead of libvirt: it holds the domain until its cleanup after the process is
+      // done, and asking it now would wait for that.
+      return VmStatus.of(
+          VmState.DOWN, "qemu process " + dead.getAsLong() + " exited (libvirt has yet to notice)");
+    }
     Connect c = session.connection(deadline);
     return pool.run(
         "inspect " + name,
@@ -161,6 +198,7 @@ public final class LibvirtBackend implements VmBackend {
           if (dom == null) {
             dom = lookup(c, name);
             if (dom == null) {
+              qemuWatch.stopped(name);
               return session.migratedAway(name)
                   ? VmStatus.of(VmState.MIGRATED_AWAY, "not defined (migrated away)")
                   : VmStatus.of(VmState.NOT_DEFINED, "not defined on this host");
@@ -173,6 +211,11 @@ public final class LibvirtBackend implements VmBackend {
             }
           }
           VmStatus status = LibvirtStateTable.classify(st[0], st[1]);
+          if (st[0] == VIR_DOMAIN_RUNNING) {
+            qemuWatch.running(name, dom.getUUIDString());
+          } else if (!PeerGuard.isActive(st[0])) {
+            qemuWatch.stopped(name);
+          }
           if (guest.bool("ResyncVMCfg", false) && PeerGuard.isActive(st[0])) {
             resync(guest, dom);
           }
@@ -214,7 +257,15 @@ public final class LibvirtBackend implements VmBackend {
               }
             });
     if (here != null && PeerGuard.isActive(here[0])) {
-      return; // already running here: online is idempotent
+      if (qemuWatch.exited(name).isEmpty() || qemuWatch.successorRunning(name)) {
+        return; // already running here: online is idempotent
+      }
+      // Its emulator is gone but libvirt has not caught up: a create now would be refused.
+      if (!waitUntilInactive(c, name, deadline)) {
+        throw new BackendException(
+            BackendException.Kind.TIMED_OUT,
+            "guest " + name + "'s qemu process exited but libvirt still reports it running");
+      }
     }
     DrMedia.network(guest); // unusable DROpts fail before anything changes
     peers.check(guest, deadline);
@@ -407,6 +458,7 @@ public final class LibvirtBackend implements VmBackend {
 
   @Override
   public void close() {
+    qemuWatch.close();
     handles.values().forEach(LibvirtBackend::free);
     handles.clear();
     session.close();

@@ -66,6 +66,7 @@ final class Migrator {
                 deadline,
                 () -> dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML));
         backend.files().writeBack(guest, xml);
+        backend.migrationStarting(name);
         log.info("migration started guest={} target={} uri={}", name, target.system(), destUri);
         Future<Domain> job =
             pool.submit("migrate " + name, () -> dom.migrate(dest, FLAGS, null, dataUri, 0));
