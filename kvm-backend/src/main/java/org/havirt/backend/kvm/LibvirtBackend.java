@@ -342,6 +342,11 @@ public final class LibvirtBackend implements VmBackend {
   public void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
     Connect c = session.connection(deadline);
+    if (qemuWatch.exited(name).isPresent() && !qemuWatch.successorRunning(name)) {
+      // Its qemu is already dead and libvirt is still cleaning up: a destroy now would wait
+      // behind that cleanup and could then land on the guest started next. Let libvirt finish.
+      waitUntilInactive(c, name, deadline.atMost(LIBVIRT_CATCH_UP));
+    }
     pool.run(
         "destroy " + name,
         deadline,
