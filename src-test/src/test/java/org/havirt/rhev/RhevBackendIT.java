@@ -328,6 +328,7 @@ class RhevBackendIT {
   void rhevmDownSlowOrGarbledIsUnknownNeverOffline() {
     GuestSpec g = spec("vm1");
     assertThat(monitor(g).state()).isEqualTo(ResourceState.OFFLINE);
+    sim.faultsOnlyOn = "/vms"; // not the events feed, polled beside the monitor
     sim.fail5xx.set(1);
     assertThat(monitor(g).reason()).contains("Service Unavailable").contains("503");
     sim.garbage.set(1);

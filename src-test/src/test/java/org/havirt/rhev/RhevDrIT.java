@@ -277,6 +277,7 @@ class RhevDrIT {
   void aDroppedConnectionIsUnknownAndTheNextRoundRecovers() {
     GuestSpec g = spec("prod");
     assertThat(agent.monitor(g).state().orElseThrow().state()).isEqualTo(ResourceState.OFFLINE);
+    sim.faultsOnlyOn = "/vms"; // not the events feed, polled beside the monitor
     sim.dropConnections.set(3);
     MonitorResult m = agent.monitor(g).state().orElseThrow();
     assertThat(m.state()).isEqualTo(ResourceState.UNKNOWN);

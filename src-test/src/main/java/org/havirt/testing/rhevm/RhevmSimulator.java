@@ -57,6 +57,12 @@ public final class RhevmSimulator implements AutoCloseable {
   /** Fault injection: the next N API requests have their connection closed with no reply. */
   public final AtomicInteger dropConnections = new AtomicInteger();
 
+  /**
+   * When set, the counted faults above hit only requests whose path ends with it (e.g. {@code
+   * /vms}), so a background poller of the client cannot take a fault meant for its monitor.
+   */
+  public volatile String faultsOnlyOn;
+
   public RhevmSimulator(Path dir, int port, String user, String password) throws Exception {
     this.tls = SimTls.create(dir.resolve("tls"));
     this.user = user;
@@ -133,16 +139,18 @@ public final class RhevmSimulator implements AutoCloseable {
             ex, 401, SimRoutes.fault("Unauthorized", "the token is missing, expired or revoked"));
         return;
       }
-      if (fail5xx.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      String only = faultsOnlyOn;
+      boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
+      if (target && fail5xx.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         SimRoutes.send(ex, 503, SimRoutes.fault("Service Unavailable", "injected"));
         return;
       }
-      if (dropConnections.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      if (target && dropConnections.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         // The JDK server closes the connection when a handler throws IOException: the client
         // sees the stream end with no status line, as when a proxy or the engine dies mid-call.
         throw new IOException("injected dropped connection");
       }
-      if (garbage.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      if (target && garbage.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         byte[] b = "<html>502 Bad Gateway".getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, b.length);
         try (OutputStream os = ex.getResponseBody()) {
