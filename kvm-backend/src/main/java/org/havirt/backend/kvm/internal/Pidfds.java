@@ -15,6 +15,7 @@ public final class Pidfds {
 
   private static final short POLLIN = 1;
   private static final int O_CLOEXEC = 02000000;
+  private static final int O_NONBLOCK = 04000;
 
   interface C extends Library {
     // glibc's syscall(2) is variadic; its x86_64/aarch64 entry reads exactly these registers.
@@ -67,10 +68,13 @@ public final class Pidfds {
     return fd < 0 ? -Native.getLastError() : (int) fd;
   }
 
-  /** Returns a close-on-exec pipe: {read end, write end}. */
+  /**
+   * Returns a close-on-exec, non-blocking pipe: {read end, write end}. A poke into a full pipe is
+   * dropped instead of blocking: the reader is woken already.
+   */
   public static int[] pipe() {
     int[] fds = new int[2];
-    if (LIBC.pipe2(fds, O_CLOEXEC) != 0) {
+    if (LIBC.pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
       throw new IllegalStateException("pipe2 failed (errno " + Native.getLastError() + ")");
     }
     return fds;
@@ -101,9 +105,12 @@ public final class Pidfds {
     LIBC.write(fd, new byte[] {1}, 1);
   }
 
-  /** Reads and discards what is waiting in a pipe (one read is enough for our pokes). */
+  /** Reads and discards what is waiting in a non-blocking pipe. */
   public static void drain(int fd) {
-    LIBC.read(fd, new byte[64], 64);
+    byte[] buf = new byte[4096];
+    while (LIBC.read(fd, buf, buf.length) == buf.length) {
+      // more may be waiting
+    }
   }
 
   public static void close(int fd) {
