@@ -46,22 +46,6 @@ final class ManagedResource {
   private record Pending(
       Invocation invocation, CompletableFuture<CommandReply> reply, boolean fromEngine) {}
 
-  /**
-   * A caller waiting for an answer.
-   *
-   * @param epResult the entry point's own result once known (its exec status and reason)
-   */
-  private static final class Waiter {
-    final Invocation invocation;
-    final CompletableFuture<CommandReply> future;
-    EntryResult epResult;
-
-    Waiter(Invocation invocation, CompletableFuture<CommandReply> future) {
-      this.invocation = invocation;
-      this.future = future;
-    }
-  }
-
   final String name;
   final String type;
   private GuestSpec spec;
@@ -86,7 +70,7 @@ final class ManagedResource {
   private AgentLoop.Timer monitorTimer;
 
   /** Callers waiting for an answer: after the entry point, after its monitor, or once settled. */
-  private final java.util.List<Waiter> waiters = new java.util.ArrayList<>();
+  private final Callers callers = new Callers();
 
   private boolean deleted;
 
@@ -324,7 +308,7 @@ final class ManagedResource {
     cancelMonitorTimer();
     running = inv;
     if (reply != null) {
-      waiters.add(new Waiter(inv, reply));
+      callers.add(inv, reply);
     }
     EntryPoint ep = inv.entryPoint();
     publish();
@@ -648,52 +632,27 @@ final class ManagedResource {
 
   // ---- replies and state ----
 
-  private Optional<Waiter> waiter(Invocation inv) {
-    return waiters.stream().filter(w -> w.invocation == inv).findFirst();
-  }
-
   /** Keeps the entry point's result for the answer given once things settle. */
   private void remember(Invocation inv, EntryResult r) {
-    waiter(inv).ifPresent(w -> w.epResult = r);
+    callers.remember(inv, r);
   }
 
   /** Answers the caller of {@code inv} now, with the entry point's own result. */
   private void replyIfSettling(Invocation inv, EntryResult r) {
     publish(); // a reply reports the state, numbered, that subscribers see
-    waiter(inv)
-        .ifPresent(
-            w -> {
-              waiters.remove(w);
-              w.future.complete(new CommandReply(r.exec(), r.reason(), status(), r.output()));
-            });
+    callers.answer(inv, r, status());
   }
 
   /** Answers callers of explicit monitor commands: every monitor is a fresh probe for them. */
   private void answerMonitorCommands(EntryResult r) {
     publish();
-    waiters.removeIf(
-        w -> {
-          if (w.invocation.entryPoint() != EntryPoint.MONITOR) {
-            return false;
-          }
-          w.future.complete(new CommandReply(r.exec(), r.reason(), status(), ""));
-          return true;
-        });
+    callers.answerMonitors(r, status());
   }
 
   /** Answers callers whose online, offline or migrate has settled, with the state it settled in. */
   private void settleIfWaiting() {
     publish();
-    waiters.removeIf(
-        w -> {
-          if (w.invocation.entryPoint() == EntryPoint.MONITOR || w.epResult == null) {
-            return false;
-          }
-          w.future.complete(
-              new CommandReply(
-                  w.epResult.exec(), w.epResult.reason(), status(), w.epResult.output()));
-          return true;
-        });
+    callers.settle(status());
   }
 
   private void setState(MonitorResult m) {
