@@ -40,9 +40,6 @@ public final class LibvirtBackend implements VmBackend {
   /** VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE: the persistent config, complete. */
   static final int PERSISTENT_XML = 2 | 1;
 
-  /** How long after a qemu exit the agent answers for libvirt, which is still cleaning up. */
-  private static final Duration LIBVIRT_CATCH_UP = Duration.ofSeconds(5);
-
   /** libvirt's VIR_DOMAIN_RUNNING. */
   private static final int VIR_DOMAIN_RUNNING = 1;
 
@@ -57,6 +54,7 @@ public final class LibvirtBackend implements VmBackend {
   private final GuestActions actions;
   private final KvmChecks checks;
   private final QemuWatch qemuWatch;
+  private final GuestStopper stopper;
   private final List<VmEventListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, Integer> syncedXmlHash = new ConcurrentHashMap<>();
@@ -82,6 +80,7 @@ public final class LibvirtBackend implements VmBackend {
     this.qemuWatch =
         QemuWatch.forUri(
             settings.uri(), settings.watchQemu(), Path.of("/proc"), this::dispatch, ticker);
+    this.stopper = new GuestStopper(this, pool, files, qemuWatch);
   }
 
   @Override
@@ -172,7 +171,7 @@ public final class LibvirtBackend implements VmBackend {
   @Override
   public VmStatus inspect(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    OptionalLong dead = qemuWatch.exitedWhileRunning(name, LIBVIRT_CATCH_UP);
+    OptionalLong dead = qemuWatch.exitedWhileRunning(name, GuestStopper.LIBVIRT_CATCH_UP);
     if (dead.isPresent() && !qemuWatch.successorRunning(name)) {
       // Certain, and ahead of libvirt: it holds the domain until its cleanup after the process is
       // done, and asking it now would wait for that.
@@ -311,104 +310,12 @@ public final class LibvirtBackend implements VmBackend {
 
   @Override
   public void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
-    String name = guest.guestName();
-    Connect c = session.connection(deadline);
-    boolean requested =
-        pool.run(
-            "shutdown " + name,
-            deadline,
-            () -> {
-              Domain dom = lookup(c, name);
-              try {
-                if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-                  return false;
-                }
-                NativeCalls.shutdown(dom);
-                return true;
-              } finally {
-                free(dom);
-              }
-            });
-    if (requested) {
-      long delay = guest.integer("DelayAfterGuestOffline").orElse(30);
-      if (!waitUntilInactive(c, name, deadline.atMost(Duration.ofSeconds(delay)))) {
-        return; // still running: the framework judges "offline ineffective" and cleans
-      }
-    }
-    finishOffline(c, guest, deadline);
+    stopper.shutdown(guest, deadline);
   }
 
   @Override
   public void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
-    String name = guest.guestName();
-    Connect c = session.connection(deadline);
-    if (qemuWatch.exited(name).isPresent() && !qemuWatch.successorRunning(name)) {
-      // Its qemu is already dead and libvirt is still cleaning up: a destroy now would wait
-      // behind that cleanup and could then land on the guest started next. Let libvirt finish.
-      waitUntilInactive(c, name, deadline.atMost(LIBVIRT_CATCH_UP));
-    }
-    pool.run(
-        "destroy " + name,
-        deadline,
-        () -> {
-          Domain dom = lookup(c, name);
-          try {
-            if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-              NativeCalls.destroy(dom);
-            }
-            return null;
-          } finally {
-            free(dom);
-          }
-        });
-    finishOffline(c, guest, deadline);
-  }
-
-  /** After the guest stopped: write its config back, then undefine it if the agent defined it. */
-  private void finishOffline(Connect c, GuestSpec guest, Deadline deadline)
-      throws BackendException {
-    String name = guest.guestName();
-    pool.run(
-        "sync config of " + name,
-        deadline,
-        () -> {
-          Domain dom = lookup(c, name);
-          if (dom == null) {
-            files.forgetDefinition(name);
-            return null;
-          }
-          try {
-            if (PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-              return null; // something started it again meanwhile: leave it alone
-            }
-            files.writeBack(guest, dom.getXMLDesc(PERSISTENT_XML));
-            if (files.definedByAgent(name)) {
-              undefineOurs(dom, name);
-            }
-            return null;
-          } finally {
-            free(dom);
-          }
-        });
-  }
-
-  /**
-   * Undefines a definition the agent made. A managed-save image or snapshots make libvirt refuse;
-   * removing them would throw away the guest's saved memory or history, so the definition stays
-   * (and stays ours). The guest is stopped either way: this is housekeeping, never a failure.
-   */
-  private void undefineOurs(Domain dom, String name) {
-    try {
-      if (dom.hasManagedSaveImage() == 1) {
-        log.info("guest definition kept guest={} reason=managed save image exists", name);
-        return;
-      }
-      dom.undefine();
-      files.forgetDefinition(name);
-      log.info("guest undefined guest={} reason=defined by the agent", name);
-    } catch (LibvirtException e) {
-      log.warn("guest definition kept guest={} err={}", name, e.getMessage());
-    }
+    stopper.destroy(guest, deadline);
   }
 
   /** Waits for {@code name} to stop: woken by events, re-checked every second as the safety net. */

@@ -1,0 +1,141 @@
+package org.havirt.backend.kvm;
+
+import java.time.Duration;
+import org.havirt.backend.kvm.internal.CallPool;
+import org.havirt.backend.kvm.internal.GuestFiles;
+import org.havirt.backend.kvm.internal.NativeCalls;
+import org.havirt.types.Deadline;
+import org.havirt.types.backend.BackendException;
+import org.havirt.types.backend.GuestSpec;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stops guests: the graceful shutdown (offline) and the destroy (clean), then the housekeeping both
+ * share: the configuration written back, and the definition removed if the agent made it.
+ * Thread-safe.
+ */
+final class GuestStopper {
+  private static final Logger log = LoggerFactory.getLogger(GuestStopper.class);
+
+  /**
+   * How long after a qemu exit the agent answers for libvirt, and a clean waits for libvirt to
+   * finish with the dead process.
+   */
+  static final Duration LIBVIRT_CATCH_UP = Duration.ofSeconds(5);
+
+  private final LibvirtBackend backend;
+  private final CallPool pool;
+  private final GuestFiles files;
+  private final QemuWatch qemuWatch;
+
+  GuestStopper(LibvirtBackend backend, CallPool pool, GuestFiles files, QemuWatch qemuWatch) {
+    this.backend = backend;
+    this.pool = pool;
+    this.files = files;
+    this.qemuWatch = qemuWatch;
+  }
+
+  void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    Connect c = backend.connection(deadline);
+    boolean requested =
+        pool.run(
+            "shutdown " + name,
+            deadline,
+            () -> {
+              Domain dom = LibvirtBackend.lookup(c, name);
+              try {
+                if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+                  return false;
+                }
+                NativeCalls.shutdown(dom);
+                return true;
+              } finally {
+                LibvirtBackend.free(dom);
+              }
+            });
+    if (requested) {
+      long delay = guest.integer("DelayAfterGuestOffline").orElse(30);
+      if (!backend.waitUntilInactive(c, name, deadline.atMost(Duration.ofSeconds(delay)))) {
+        return; // still running: the framework judges "offline ineffective" and cleans
+      }
+    }
+    finishOffline(c, guest, deadline);
+  }
+
+  void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
+    String name = guest.guestName();
+    Connect c = backend.connection(deadline);
+    if (qemuWatch.exited(name).isPresent() && !qemuWatch.successorRunning(name)) {
+      // Its qemu is already dead and libvirt is still cleaning up: a destroy now would wait
+      // behind that cleanup and could then land on the guest started next. Let libvirt finish.
+      backend.waitUntilInactive(c, name, deadline.atMost(LIBVIRT_CATCH_UP));
+    }
+    pool.run(
+        "destroy " + name,
+        deadline,
+        () -> {
+          Domain dom = LibvirtBackend.lookup(c, name);
+          try {
+            if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              NativeCalls.destroy(dom);
+            }
+            return null;
+          } finally {
+            LibvirtBackend.free(dom);
+          }
+        });
+    finishOffline(c, guest, deadline);
+  }
+
+  /** After the guest stopped: write its config back, then undefine it if the agent defined it. */
+  private void finishOffline(Connect c, GuestSpec guest, Deadline deadline)
+      throws BackendException {
+    String name = guest.guestName();
+    pool.run(
+        "sync config of " + name,
+        deadline,
+        () -> {
+          Domain dom = LibvirtBackend.lookup(c, name);
+          if (dom == null) {
+            files.forgetDefinition(name);
+            return null;
+          }
+          try {
+            if (PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              return null; // something started it again meanwhile: leave it alone
+            }
+            files.writeBack(guest, dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML));
+            if (files.definedByAgent(name)) {
+              undefineOurs(dom, name);
+            }
+            return null;
+          } finally {
+            LibvirtBackend.free(dom);
+          }
+        });
+  }
+
+  /**
+   * Undefines a definition the agent made. A managed-save image or snapshots make libvirt refuse;
+   * removing them would throw away the guest's saved memory or history, so the definition stays
+   * (and stays ours). The guest is stopped either way: this is housekeeping, never a failure.
+   */
+  private void undefineOurs(Domain dom, String name) {
+    try {
+      if (dom.hasManagedSaveImage() == 1) {
+        log.info("guest definition kept guest={} reason=managed save image exists", name);
+        return;
+      }
+      dom.undefine();
+      files.forgetDefinition(name);
+      log.info("guest undefined guest={} reason=defined by the agent", name);
+    } catch (LibvirtException e) {
+      log.warn("guest definition kept guest={} err={}", name, e.getMessage());
+    }
+  }
+}
