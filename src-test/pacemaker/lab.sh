@@ -19,12 +19,16 @@
 # - /dev/shm must be private: the Pacemaker CLI talks to its daemons through libqb shm files;
 # - corosync's parser wants every "{" at the end of its own line;
 # - VirtualDomain reads the domain name from the XML line by line: <name> on its own line;
-# - VirtualDomain's graceful stop waits for ACPI, which a guest with no OS ignores: force_stop.
+# - VirtualDomain's graceful stop waits for ACPI, which a guest with no OS ignores: force_stop;
+# - libvirtd reports a dead qemu only once its zombie is reaped, and this machine's PID 1 may
+#   reap late (seen: 1.3 s): each libvirtd runs under subreaper.py, which reaps at once, as
+#   systemd does on a host.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 LAB=${LAB:-$top/src-test/target/pacemaker-lab}
 DIST=${HAVIRT_DIST:-$top/packaging/target/havirt}
+REAPER=$top/src-test/src/main/resources/org/havirt/testing/subreaper.py
 NODES=(hvA hvB)
 declare -A IP=([hvA]=10.88.0.1 [hvB]=10.88.0.2)
 
@@ -45,7 +49,9 @@ start_corosync() {
   on "$1" sh -c 'corosync -f -c /etc/corosync/corosync.conf </dev/null >>/var/log/corosync/stdout.log 2>&1 & echo $! > /run/corosync.fg.pid'
 }
 start_libvirtd() {
-  on "$1" env LIBVIRT_DRIVER_DIR="$LAB/drivers" libvirtd -d -l -f /etc/libvirt/libvirtd.conf -p /run/libvirtd.pid
+  on "$1" env LIBVIRT_DRIVER_DIR="$LAB/drivers" sh -c "python3 '$REAPER' libvirtd -l \
+      -f /etc/libvirt/libvirtd.conf -p /run/libvirtd.pid </dev/null >>/var/log/libvirt/stdout.log 2>&1 &"
+  waitfor 30 on "$1" virsh -c qemu:///system uri
 }
 start_pacemaker() {
   on "$1" env PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none \
