@@ -58,7 +58,8 @@ def pct(v, p):
 vd, hv = times("virtualdomain"), times("havirt")
 print("## Failover under Pacemaker\n")
 print("Two-node corosync + Pacemaker cluster on this machine (`src-test/pacemaker/lab.sh`), the"
-      " same diskless QEMU TCG guest, monitor every 5 s, `force_stop=true`. Each trial kills the"
+      " same diskless QEMU TCG guest, monitor every 5 s, `force_stop=true`, each libvirtd under a"
+      " subreaper that reaps a dead qemu at once as systemd does. Each trial kills the"
       " guest's qemu with `kill -9` and times it until the guest runs again (a new qemu,"
       " `running`); %d trials per agent.\n" % trials)
 print("| agent | trials ok | median s | p95 s | VirtualDomain's median ÷ this |")
