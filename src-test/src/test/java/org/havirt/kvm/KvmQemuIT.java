@@ -173,6 +173,10 @@ class KvmQemuIT {
         GuestSpec g = Guests.spec("watched", "GuestConfigFilePath", xml.toString());
         assertThat(agent.online(g).exec()).isEqualTo(ExecStatus.DONE);
         assertThat(monitor(agent, g).state()).isEqualTo(ResourceState.ONLINE);
+        assertThat(backend.verify(g, Deadline.in(Duration.ofSeconds(10))))
+            .filteredOn(c -> c.name().equals("qemu-watch"))
+            .singleElement()
+            .satisfies(c -> assertThat(c.detail()).startsWith("qemu watch on:"));
         long pid = late.qemuPid("watched");
         awaitWatched(backend, "watched", pid);
         events.clear();

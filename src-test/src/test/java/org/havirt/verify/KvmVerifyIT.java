@@ -207,7 +207,10 @@ class KvmVerifyIT {
     assertThat(j.path("passed").asBoolean()).isFalse();
     assertThat(j.path("message").asText()).isEqualTo(FAILED.strip());
     assertThat(j.path("checks").findValuesAsText("name"))
-        .containsExactly("libvirtd", "guest", "disks", "migration-uri");
+        .containsExactly("libvirtd", "guest", "disks", "migration-uri", "qemu-watch");
+    assertThat(j.path("checks").get(4).path("detail").asText())
+        .as("the test driver has no qemu to watch")
+        .startsWith("qemu watch off (not a local QEMU)");
     JsonNode disks = j.path("checks").get(2);
     assertThat(disks.path("passed").asBoolean()).isFalse();
     assertThat(disks.path("fix").asText()).startsWith("make the guest's storage available");

@@ -18,7 +18,7 @@ import org.havirt.types.backend.GuestSpec;
 /**
  * The KVM environment checks of havirtverify (spec §8): libvirtd reachable, the guest defined or
  * definable from its XML, SyncDir writable, the disks visible here, the migration URIs of the peers
- * well formed. Reads only. Thread-safe.
+ * well formed; and, for information, whether the qemu watch is on. Reads only. Thread-safe.
  */
 final class KvmChecks {
   private final LibvirtBackend backend;
@@ -69,6 +69,8 @@ final class KvmChecks {
     syncDir(guest, out);
     xml.ifPresent(x -> disks(x, out));
     migrationUris(guest, out);
+    // Information, never a failure: without the watch, detection falls back to libvirt's events.
+    out.add(Check.pass("qemu-watch", "qemu watch " + backend.qemuWatchState()));
     return out;
   }
 

@@ -133,6 +133,10 @@ public final class LibvirtBackend implements VmBackend {
     return qemuWatch.watching(guest);
   }
 
+  String qemuWatchState() {
+    return qemuWatch.describe();
+  }
+
   /** The guest's qemu will exit on purpose once it runs on the target: not a crash. */
   void migrationStarting(String guest) {
     qemuWatch.paused(guest);

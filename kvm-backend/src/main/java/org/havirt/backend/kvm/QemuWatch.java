@@ -31,6 +31,7 @@ final class QemuWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(QemuWatch.class);
 
   private final boolean enabled;
+  private final String offReason;
   private final Path proc;
   private final VmEventListener listener;
   private final Ticker ticker;
@@ -61,8 +62,9 @@ final class QemuWatch implements AutoCloseable {
     }
   }
 
-  private QemuWatch(boolean enabled, Path proc, VmEventListener listener, Ticker ticker) {
-    this.enabled = enabled;
+  private QemuWatch(String offReason, Path proc, VmEventListener listener, Ticker ticker) {
+    this.enabled = offReason == null;
+    this.offReason = offReason;
     this.proc = proc;
     this.listener = listener;
     this.ticker = ticker;
@@ -86,9 +88,9 @@ final class QemuWatch implements AutoCloseable {
     }
     if (why != null) {
       log.info("qemu watch off uri={} why={}", libvirtUri, why);
-      return new QemuWatch(false, proc, l, ticker);
+      return new QemuWatch(why, proc, l, ticker);
     }
-    return new QemuWatch(true, proc, l, ticker);
+    return new QemuWatch(null, proc, l, ticker);
   }
 
   static boolean isLocalQemu(String uri) {
@@ -104,6 +106,13 @@ final class QemuWatch implements AutoCloseable {
 
   boolean enabled() {
     return enabled;
+  }
+
+  /** Whether the watch is on, and if not, why: for havirtverify. */
+  String describe() {
+    return enabled
+        ? "on: each running guest's qemu process is watched, a dead one is seen at once"
+        : "off (" + offReason + "): a dead qemu is seen when libvirt reports it";
   }
 
   /** libvirt says {@code guest} (UUID {@code uuid}) runs: watch its emulator if not yet. */
