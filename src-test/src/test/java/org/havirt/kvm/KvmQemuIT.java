@@ -340,6 +340,8 @@ class KvmQemuIT {
     defineAndStart(qa, "sneaky");
     GuestSpec g = Guests.spec("sneaky");
     assertThat(monitor(agentA, g).state()).isEqualTo(ResourceState.ONLINE);
+    long pid = qa.qemuPid("sneaky");
+    awaitWatched(backendA, "sneaky", pid);
     eventsA.clear();
     qa.virsh(
         "migrate",
@@ -350,6 +352,14 @@ class KvmQemuIT {
         qb.uri(),
         "--migrateuri",
         "tcp://127.0.0.1");
+    // The qemu watch must never call this a crash: libvirt pauses the guest before its qemu
+    // exits, and the pause reaches the watch first.
+    assertThat(eventsA.await("sneaky", "SUSPENDED", Duration.ofSeconds(15)))
+        .as("paused before it left")
+        .isNotNull();
+    assertThat(eventsA.await("sneaky", "qemu process " + pid + " exited", Duration.ofSeconds(15)))
+        .as("then its qemu exited")
+        .isNotNull();
     assertThat(eventsA.await("sneaky", "STOPPED MIGRATED", Duration.ofSeconds(15)))
         .as("STOPPED MIGRATED event")
         .isNotNull();
