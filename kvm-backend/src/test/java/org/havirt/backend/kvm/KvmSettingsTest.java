@@ -13,6 +13,11 @@ class KvmSettingsTest {
     assertThat(d.uri()).isEqualTo("qemu:///system");
     assertThat(d.hypervisorUri("hv2.example.com")).isEqualTo("qemu+ssh://hv2.example.com/system");
     assertThat(d.dataUri("hv2")).isEmpty();
+    assertThat(d.watchQemu()).isTrue();
+    assertThat(
+            KvmSettings.from(new VmBackendFactory.Settings(Map.of("qemu.watch", "false")))
+                .watchQemu())
+        .isFalse();
     KvmSettings s =
         KvmSettings.from(
             new VmBackendFactory.Settings(

@@ -1,0 +1,39 @@
+package org.havirt.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+class NodeOptionsTest {
+  @Command(name = "t")
+  static class Cmd {
+    @Mixin NodeOptions node = new NodeOptions();
+  }
+
+  static NodeOptions parse(String... args) {
+    Cmd c = new Cmd();
+    new CommandLine(c).parseArgs(args);
+    return c.node;
+  }
+
+  @Test
+  void theQemuWatchIsOnUnlessSwitchedOff() {
+    // HAVIRT_QEMU_WATCH is not set under the build: the default applies.
+    assertThat(parse().settings().get("qemu.watch")).contains("true");
+    assertThat(parse("--no-qemu-watch").settings().get("qemu.watch")).contains("false");
+    assertThat(parse("--qemu-watch").settings().get("qemu.watch")).contains("true");
+  }
+
+  @Test
+  void everyNodeSettingReachesTheBackends() {
+    var s =
+        parse("--libvirt-uri", "qemu+unix:///system", "--state-dir", "/srv/h", "--key-file", "/k")
+            .settings();
+    assertThat(s.get("libvirt.uri")).contains("qemu+unix:///system");
+    assertThat(s.get("state.dir")).contains("/srv/h");
+    assertThat(s.get("key.file")).contains("/k");
+  }
+}
