@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -91,13 +90,7 @@ public final class RhevScaleBenchmark {
         vms.add(v);
       }
       PasswordCipher cipher = PasswordCipher.openOrCreate(dir.resolve("havirt.key"));
-      Map<String, String> info = new LinkedHashMap<>();
-      info.put("Enabled", "1");
-      info.put("URL", sim.url());
-      info.put("User", "admin@internal");
-      info.put("Password", cipher.encrypt("s3cret!"));
-      info.put("Cluster", "prod");
-      info.put("CAFile", sim.caPem().toString());
+      Map<String, String> info = sim.rhevmInfo(cipher.encrypt("s3cret!"), "prod");
       List<GuestSpec> specs = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         specs.add(

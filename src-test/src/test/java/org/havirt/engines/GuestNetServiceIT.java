@@ -83,13 +83,7 @@ class GuestNetServiceIT {
       sim.model.addHost("d1", "dr");
       SimModel.Vm vm = sim.model.addVm("erp", "prod");
       PasswordCipher cipher = PasswordCipher.openOrCreate(dir.resolve("key"));
-      Map<String, String> info = new LinkedHashMap<>();
-      info.put("Enabled", "1");
-      info.put("URL", sim.url());
-      info.put("User", "admin@internal");
-      info.put("Password", cipher.encrypt("pw"));
-      info.put("Cluster", "dr");
-      info.put("CAFile", sim.caPem().toString());
+      Map<String, String> info = sim.rhevmInfo(cipher.encrypt("pw"), "dr");
       Map<String, AttributeValue> attrs =
           new LinkedHashMap<>(
               spec(

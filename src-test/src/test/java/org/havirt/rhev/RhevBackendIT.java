@@ -58,21 +58,7 @@ class RhevBackendIT {
   }
 
   GuestSpec spec(String vm, String... rhevmInfo) {
-    Map<String, String> info =
-        new java.util.LinkedHashMap<>(
-            Map.of(
-                "Enabled",
-                "1",
-                "URL",
-                sim.url(),
-                "User",
-                "admin@internal",
-                "Password",
-                cipher.encrypt("s3cret!"),
-                "Cluster",
-                "prod",
-                "CAFile",
-                sim.caPem().toString()));
+    Map<String, String> info = sim.rhevmInfo(cipher.encrypt("s3cret!"), "prod");
     for (int i = 0; i < rhevmInfo.length; i += 2) {
       info.put(rhevmInfo[i], rhevmInfo[i + 1]);
     }

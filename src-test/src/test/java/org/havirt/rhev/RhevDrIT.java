@@ -75,13 +75,7 @@ class RhevDrIT {
   }
 
   GuestSpec spec(String cluster, String... drOpts) {
-    Map<String, String> info = new LinkedHashMap<>();
-    info.put("Enabled", "1");
-    info.put("URL", sim.url());
-    info.put("User", "admin@internal");
-    info.put("Password", cipher.encrypt("pw"));
-    info.put("Cluster", cluster);
-    info.put("CAFile", sim.caPem().toString());
+    Map<String, String> info = sim.rhevmInfo(cipher.encrypt("pw"), cluster);
     Map<String, AttributeValue> attrs = new LinkedHashMap<>();
     attrs.put("GuestName", new AttributeValue.Scalar("erp"));
     attrs.put("RHEVMInfo", new AttributeValue.Association(info));

@@ -85,6 +85,22 @@ public final class RhevmSimulator implements AutoCloseable {
     return tls.caPem();
   }
 
+  /**
+   * The RHEVMInfo association a resource needs to reach this simulator as its user: Enabled, URL,
+   * User, Password (already encrypted with the host key), Cluster and CAFile. Mutable, in that
+   * order, so a test can change or drop a key.
+   */
+  public Map<String, String> rhevmInfo(String encryptedPassword, String cluster) {
+    Map<String, String> info = new java.util.LinkedHashMap<>();
+    info.put("Enabled", "1");
+    info.put("URL", url());
+    info.put("User", user);
+    info.put("Password", encryptedPassword);
+    info.put("Cluster", cluster);
+    info.put("CAFile", caPem().toString());
+    return info;
+  }
+
   /** Makes every token issued so far invalid (the next call gets 401). */
   public void revokeTokens() {
     tokens.clear();
