@@ -57,9 +57,19 @@ public final class BackendEntryRunner implements EntryRunner, AutoCloseable {
 
   @Override
   public CompletableFuture<EntryResult> run(GuestSpec guest, Invocation inv) {
+    return run(guest, inv, () -> {});
+  }
+
+  /** {@code started} runs when a worker picks the entry point up: its clock starts then. */
+  @Override
+  public CompletableFuture<EntryResult> run(GuestSpec guest, Invocation inv, Runnable started) {
     CompletableFuture<EntryResult> f = new CompletableFuture<>();
     try {
-      workers.execute(() -> f.complete(runNow(guest, inv)));
+      workers.execute(
+          () -> {
+            started.run();
+            f.complete(runNow(guest, inv));
+          });
     } catch (RejectedExecutionException e) {
       f.complete(
           new EntryResult(

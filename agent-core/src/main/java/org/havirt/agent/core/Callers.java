@@ -2,81 +2,93 @@ package org.havirt.agent.core;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.havirt.agent.resource.EntryResult;
 import org.havirt.types.EntryPoint;
 
 /**
  * The callers of one resource's commands, waiting for their answer: right after the entry point,
  * after every monitor (monitor commands), or once the resource has settled (online, offline,
- * migrate). Every answer carries the entry point's own result next to the resource's state. Lives
- * on the {@link AgentLoop} thread only.
+ * migrate). Every answer carries the entry point's own result next to the resource's state. Plain
+ * data for {@link ResourceRules}: answering means adding an {@link Effect}. Not thread-safe.
  */
 final class Callers {
-  /** A caller; {@code epResult} is its entry point's result once known. */
+  /** A caller of run {@code run}; {@code result} is its entry point's result once known. */
   private static final class Waiter {
-    final Invocation invocation;
-    final CompletableFuture<CommandReply> future;
-    EntryResult epResult;
+    final long caller;
+    final long run;
+    final EntryPoint entryPoint;
+    EntryResult result;
 
-    Waiter(Invocation invocation, CompletableFuture<CommandReply> future) {
-      this.invocation = invocation;
-      this.future = future;
+    Waiter(long caller, long run, EntryPoint entryPoint) {
+      this.caller = caller;
+      this.run = run;
+      this.entryPoint = entryPoint;
     }
   }
 
   private final List<Waiter> waiting = new ArrayList<>();
 
-  /** {@code future} waits for the answer to {@code inv}. */
-  void add(Invocation inv, CompletableFuture<CommandReply> future) {
-    waiting.add(new Waiter(inv, future));
+  /** {@code caller} waits for the answer to run {@code run} of {@code ep}. */
+  void add(long caller, long run, EntryPoint ep) {
+    waiting.add(new Waiter(caller, run, ep));
   }
 
   /** Keeps the entry point's result for the answer given once things settle. */
-  void remember(Invocation inv, EntryResult r) {
+  void remember(long run, EntryResult r) {
     for (Waiter w : waiting) {
-      if (w.invocation == inv) {
-        w.epResult = r;
-        return;
+      if (w.run == run) {
+        w.result = r;
       }
     }
   }
 
-  /** Answers the caller of {@code inv} now, with the entry point's own result. */
-  void answer(Invocation inv, EntryResult r, ResourceStatus status) {
+  /** Answers the caller of run {@code run} now, with the entry point's own result. */
+  void answer(long run, EntryResult r, List<Effect> out) {
     waiting.removeIf(
         w -> {
-          if (w.invocation != inv) {
+          if (w.run != run) {
             return false;
           }
-          w.future.complete(new CommandReply(r.exec(), r.reason(), status, r.output()));
+          out.add(new Effect.Answer(w.caller, r.exec(), r.reason(), r.output()));
           return true;
         });
   }
 
   /** Answers the callers of monitor commands: every monitor is a fresh probe for them. */
-  void answerMonitors(EntryResult r, ResourceStatus status) {
+  void answerMonitors(EntryResult r, List<Effect> out) {
     waiting.removeIf(
         w -> {
-          if (w.invocation.entryPoint() != EntryPoint.MONITOR) {
+          if (w.entryPoint != EntryPoint.MONITOR) {
             return false;
           }
-          w.future.complete(new CommandReply(r.exec(), r.reason(), status, ""));
+          out.add(new Effect.Answer(w.caller, r.exec(), r.reason(), ""));
           return true;
         });
   }
 
   /** Answers the callers whose entry point has finished, with the state it settled in. */
-  void settle(ResourceStatus status) {
+  void settle(List<Effect> out) {
     waiting.removeIf(
         w -> {
-          if (w.invocation.entryPoint() == EntryPoint.MONITOR || w.epResult == null) {
+          if (w.entryPoint == EntryPoint.MONITOR || w.result == null) {
             return false;
           }
-          w.future.complete(
-              new CommandReply(
-                  w.epResult.exec(), w.epResult.reason(), status, w.epResult.output()));
+          out.add(
+              new Effect.Answer(w.caller, w.result.exec(), w.result.reason(), w.result.output()));
           return true;
         });
+  }
+
+  /** Refuses every waiting caller (delete, disable): nobody is left without an answer. */
+  void refuseAll(String code, String message, List<Effect> out) {
+    for (Waiter w : waiting) {
+      out.add(new Effect.Refuse(w.caller, code, message));
+    }
+    waiting.clear();
+  }
+
+  /** Returns the callers still waiting (for tests and invariants). */
+  List<Long> waiting() {
+    return waiting.stream().map(w -> w.caller).toList();
   }
 }

@@ -49,8 +49,15 @@ public final class ResourceAgent {
     return Deadline.in(timeout(guest, ep), ticker);
   }
 
+  /**
+   * How long a timed-out monitor may wait for the backend to say whether its control connection
+   * explains the timeout: within the framework's extra grace for monitors (3 s).
+   */
+  static final Duration TROUBLE_CHECK = Duration.ofMillis(1500);
+
   /** Reports the VM's state; never changes anything. */
   public EntryResult monitor(GuestSpec guest) {
+    long began = ticker.nanoTime();
     try {
       VmStatus status = backend.inspect(guest, deadline(guest, EntryPoint.MONITOR));
       StatePolicy policy = new StatePolicy(guest.bool("FailoverOnIOError", true));
@@ -59,9 +66,21 @@ public final class ResourceAgent {
           EntryPoint.MONITOR, ExecStatus.DONE, Optional.of(r), 0, r.reason(), "");
     } catch (BackendException e) {
       // Whatever went wrong, we could not look: UNKNOWN, which nobody acts on.
-      MonitorResult r = MonitorResult.unknown(backend.name() + ": " + e.getMessage());
-      ExecStatus exec =
-          e.kind() == BackendException.Kind.TIMED_OUT ? ExecStatus.TIMED_OUT : ExecStatus.DONE;
+      String why = backend.name() + ": " + e.getMessage();
+      ExecStatus exec = ExecStatus.DONE;
+      if (e.kind() == BackendException.Kind.TIMED_OUT) {
+        // A timeout counts toward FaultOnMonitorTimeouts only when the control connection was
+        // healthy all along: a hung libvirtd or RHEV-M says nothing about the VM (spec §6).
+        Duration window = Duration.ofNanos(ticker.nanoTime() - began).plusSeconds(1);
+        Optional<String> trouble =
+            backend.controlTrouble(guest, window, Deadline.in(TROUBLE_CHECK, ticker));
+        if (trouble.isPresent()) {
+          why += " (not counted as a monitor timeout: " + trouble.get() + ")";
+        } else {
+          exec = ExecStatus.TIMED_OUT;
+        }
+      }
+      MonitorResult r = MonitorResult.unknown(why);
       return new EntryResult(EntryPoint.MONITOR, exec, Optional.of(r), 0, r.reason(), "");
     }
   }

@@ -23,12 +23,41 @@ final class FakeRunner implements EntryRunner {
   boolean monitorTimesOut;
   boolean hang;
   boolean hangMonitors;
+  EntryPoint hangOnly; // when set, only this entry point hangs
   String invalid; // when set, open and attr_changed fail validation with this reason
   int onlineWait = 5;
   final List<Invocation> calls = new ArrayList<>();
   final List<CompletableFuture<EntryResult>> held = new ArrayList<>();
   private int inFlight;
   int maxInFlight;
+
+  /** When set, entry points wait for a free worker: they begin only when {@link #begin} runs. */
+  boolean workersBusy;
+
+  private final List<Runnable> notStarted = new ArrayList<>();
+
+  @Override
+  public CompletableFuture<EntryResult> run(GuestSpec guest, Invocation inv, Runnable started) {
+    if (workersBusy) {
+      CompletableFuture<EntryResult> f = new CompletableFuture<>();
+      notStarted.add(
+          () -> {
+            started.run();
+            run(guest, inv).whenComplete((r, e) -> f.complete(r));
+          });
+      return f;
+    }
+    started.run();
+    return run(guest, inv);
+  }
+
+  /** A worker becomes free: every waiting entry point begins, in order. */
+  void begin() {
+    workersBusy = false;
+    List<Runnable> now = new ArrayList<>(notStarted);
+    notStarted.clear();
+    now.forEach(Runnable::run);
+  }
 
   @Override
   public CompletableFuture<EntryResult> run(GuestSpec guest, Invocation inv) {
@@ -37,7 +66,9 @@ final class FakeRunner implements EntryRunner {
     maxInFlight = Math.max(maxInFlight, inFlight);
     CompletableFuture<EntryResult> f = new CompletableFuture<>();
     f.whenComplete((r, e) -> inFlight--);
-    if (hang || (hangMonitors && inv.entryPoint() == EntryPoint.MONITOR)) {
+    if (hang
+        || (hangMonitors && inv.entryPoint() == EntryPoint.MONITOR)
+        || inv.entryPoint() == hangOnly) {
       held.add(f);
       return f;
     }

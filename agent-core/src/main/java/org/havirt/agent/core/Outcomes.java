@@ -1,0 +1,369 @@
+package org.havirt.agent.core;
+
+import java.util.Optional;
+import org.havirt.agent.core.ResourceModel.Expect;
+import org.havirt.agent.core.ResourceModel.Phase;
+import org.havirt.agent.core.ResourceModel.Running;
+import org.havirt.agent.resource.EntryResult;
+import org.havirt.types.CleanReason;
+import org.havirt.types.EntryPoint;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.FrameworkState;
+import org.havirt.types.MonitorResult;
+import org.havirt.types.ResourceState;
+
+/**
+ * The half of {@link ResourceRules} that judges what an entry point returned: the monitor against
+ * the expectation (tolerance, online/offline wait limits, restarts, faults), and the outcome of
+ * online, offline, clean, migrate, open and close. Pure, like the rules it belongs to.
+ */
+final class Outcomes {
+  private final ResourceRules rules;
+  private final ResourceModel m;
+
+  Outcomes(ResourceRules rules) {
+    this.rules = rules;
+    this.m = rules.m;
+  }
+
+  /** Judges {@code r}'s result; returns true when the resource is gone (its close after delete). */
+  boolean finished(Running r, EntryResult res) {
+    switch (r.invocation.entryPoint()) {
+      case MONITOR -> onMonitor(r, res);
+      case ONLINE -> onOnline(r, res);
+      case OFFLINE -> onOffline(r, res);
+      case CLEAN -> onClean(r, res);
+      case MIGRATE -> onMigrate(r, res);
+      case ACTION -> answer(r, res);
+      case OPEN, ATTR_CHANGED -> {
+        validated(res);
+        answer(r, res);
+      }
+      case CLOSE -> {
+        if (m.deleted) {
+          // Gone before the callers hear it.
+          rules.out.add(new Effect.Forget());
+          answer(r, res);
+          for (long caller : m.deleteCallers) {
+            rules.out.add(new Effect.Answer(caller, res.exec(), res.reason(), ""));
+          }
+          m.deleteCallers.clear();
+          return true;
+        }
+        answer(r, res); // disabled: kept, but not monitored
+      }
+    }
+    rules.publish();
+    return false;
+  }
+
+  // ---- entry point outcomes ----
+
+  private void onOnline(Running r, EntryResult res) {
+    if (res.exec() == ExecStatus.TIMED_OUT) {
+      answer(r, res);
+      rules.cleanNow(CleanReason.ONLINE_HUNG);
+      // Should the clean not run (UNKNOWN by then), the monitors judge the online as usual.
+      m.phase = Phase.ONLINE_WAIT;
+      m.waitMonitors = 0;
+      return;
+    }
+    if (res.exec() != ExecStatus.DONE) {
+      answer(r, res); // the monitors below still judge it, as VCS does
+    } else {
+      m.callers.remember(r.id, res);
+    }
+    m.phase = Phase.ONLINE_WAIT;
+    m.waitMonitors = 0;
+    rules.arm(TimerKind.MONITOR, java.time.Duration.ofSeconds(res.waitSeconds()));
+  }
+
+  private void onOffline(Running r, EntryResult res) {
+    m.phase = Phase.OFFLINE_WAIT;
+    m.waitMonitors = 0;
+    if (res.exec() == ExecStatus.TIMED_OUT) {
+      answer(r, res);
+      rules.cleanNow(CleanReason.OFFLINE_HUNG);
+      return;
+    }
+    if (res.exec() != ExecStatus.DONE) {
+      answer(r, res);
+    } else {
+      m.callers.remember(r.id, res);
+    }
+    m.monitorWanted = true;
+  }
+
+  private void onClean(Running r, EntryResult res) {
+    CleanReason why = r.invocation.cleanReason().orElse(CleanReason.UNEXPECTED_OFFLINE);
+    if (res.exec() != ExecStatus.DONE) {
+      m.cleanFailures++;
+      rules.log(
+          true,
+          "clean failed reason="
+              + why.description()
+              + " failures="
+              + m.cleanFailures
+              + " err="
+              + res.reason());
+      if (m.params.cleanRetryLimit() > 0 && m.cleanFailures > m.params.cleanRetryLimit()) {
+        m.flag = Optional.of(FrameworkState.ADMIN_WAIT);
+        m.phase = Phase.IDLE;
+        answer(r, res);
+        return;
+      }
+      // VCS retries a failed clean after the next monitor interval; the retry is re-checked then.
+      m.retry = new ResourceModel.Retry(r.invocation, r.fromEngine, m.intent);
+      rules.arm(TimerKind.CLEAN_RETRY, m.params.monitorInterval());
+      answer(r, res);
+      return;
+    }
+    m.cleanFailures = 0;
+    answer(r, res);
+    boolean automatic =
+        why == CleanReason.UNEXPECTED_OFFLINE
+            || why == CleanReason.MONITOR_HUNG
+            || why == CleanReason.ONLINE_INEFFECTIVE
+            || why == CleanReason.ONLINE_HUNG;
+    if (automatic && !r.fromEngine && m.expected == Expect.ONLINE) {
+      boolean onlineFailure =
+          why == CleanReason.ONLINE_INEFFECTIVE || why == CleanReason.ONLINE_HUNG;
+      int used = onlineFailure ? m.onlineRetries : m.restarts;
+      int limit = onlineFailure ? m.params.onlineRetryLimit() : m.params.restartLimit();
+      if (used < limit) {
+        if (onlineFailure) {
+          m.onlineRetries++;
+        } else {
+          m.restarts++;
+        }
+        rules.log(false, "restarting after=" + why.description() + " attempt=" + (used + 1));
+        rules.submit(Invocation.of(EntryPoint.ONLINE), 0, false);
+        return;
+      }
+      fault(why.description());
+      return;
+    }
+    m.phase = Phase.IDLE;
+    m.monitorWanted = true;
+  }
+
+  private void onMigrate(Running r, EntryResult res) {
+    if (res.exec() != ExecStatus.DONE) {
+      // The guest did not leave (or nobody knows): it is expected where it was; the monitor says.
+      m.expected = r.expectBefore;
+      answer(r, res);
+    } else {
+      m.callers.remember(r.id, res);
+    }
+    m.monitorWanted = true;
+  }
+
+  /** Open and attr_changed run the environment validation; a failure holds the resource. */
+  private void validated(EntryResult res) {
+    if (res.exec() == ExecStatus.FAILED) {
+      if (m.invalid.isEmpty() || !m.invalid.get().equals(res.reason())) {
+        rules.log(true, "validation failed problem=" + res.reason());
+      }
+      m.invalid = Optional.of(res.reason());
+      rules.setState(MonitorResult.unknown("validation failed: " + res.reason()));
+      m.monitorWanted = false; // the validation was this round's probe
+    } else if (res.exec() == ExecStatus.DONE && m.invalid.isPresent()) {
+      rules.log(false, "validation passed");
+      m.invalid = Optional.empty();
+      m.monitorWanted = true; // the monitor the validation held back
+    }
+  }
+
+  // ---- the monitor ----
+
+  private void onMonitor(Running r, EntryResult res) {
+    m.lastMonitor = Optional.of(rules.wallNow);
+    if (r.stuck) {
+      // The framework's own timer, past the backend's deadline: nobody can say whether the VM
+      // or the backend is at fault, so it is UNKNOWN and does not count toward a monitor hang.
+      m.lastMonitorTimedOut = false;
+      rules.setState(MonitorResult.unknown(res.reason()));
+      settle();
+    } else {
+      judge(res);
+    }
+    rules.publish();
+    m.callers.answerMonitors(res, rules.out);
+  }
+
+  private void judge(EntryResult res) {
+    if (m.invalid.isPresent()) {
+      rules.setState(MonitorResult.unknown("validation failed: " + m.invalid.get()));
+      settle(); // never acted upon
+      return;
+    }
+    MonitorResult now = res.state().orElse(MonitorResult.unknown(res.reason()));
+    if (res.exec() == ExecStatus.TIMED_OUT) {
+      // Counted: the backend's control connection was healthy, so the VM itself did not answer.
+      m.monitorTimeouts++;
+      m.lastMonitorTimedOut = true;
+      rules.setState(MonitorResult.unknown(res.reason()));
+      if (m.params.faultOnMonitorTimeouts() > 0
+          && m.monitorTimeouts >= m.params.faultOnMonitorTimeouts()
+          && m.expected == Expect.ONLINE
+          && m.flag.isEmpty()) {
+        rules.log(true, "monitor hung timeouts=" + m.monitorTimeouts);
+        m.monitorTimeouts = 0;
+        rules.cleanNow(CleanReason.MONITOR_HUNG);
+      }
+      settle();
+      return;
+    }
+    // Only consecutive timeouts count: any monitor that returned, whatever it saw, resets them.
+    m.monitorTimeouts = 0;
+    m.lastMonitorTimedOut = false;
+    ResourceState before = m.state;
+    rules.setState(now);
+    if (now.state() == ResourceState.UNKNOWN) {
+      settle(); // never acted upon
+      checkRetry();
+      return;
+    }
+    boolean online = now.state() == ResourceState.ONLINE;
+    boolean intentional = now.state() == ResourceState.INTENTIONAL_OFFLINE;
+    if (online && before != ResourceState.ONLINE) {
+      m.onlineSince = rules.now;
+    }
+    if (online && rules.now - m.onlineSince >= m.params.confInterval().toNanos()) {
+      m.restarts = 0;
+      m.tolerance = 0;
+    }
+    switch (m.phase) {
+      case ONLINE_WAIT -> onlineWait(now, online, intentional);
+      case OFFLINE_WAIT -> offlineWait(now, online);
+      case IDLE -> idle(now, online, intentional);
+    }
+    checkRetry();
+  }
+
+  private void onlineWait(MonitorResult now, boolean online, boolean intentional) {
+    if (online) {
+      m.phase = Phase.IDLE;
+      m.tolerance = 0;
+      settle();
+    } else if (++m.waitMonitors > m.params.onlineWaitLimit()) {
+      rules.log(true, "online ineffective state=" + now);
+      settle();
+      if (intentional) {
+        // Migrated away, saved, or running on another host: nothing of ours runs here to clean,
+        // and a clean could reach a VM that is not ours to stop.
+        fault("online ineffective: " + now.reason());
+      } else {
+        rules.cleanNow(CleanReason.ONLINE_INEFFECTIVE);
+      }
+    }
+  }
+
+  private void offlineWait(MonitorResult now, boolean online) {
+    if (!online) {
+      m.phase = Phase.IDLE;
+      settle();
+    } else if (++m.waitMonitors > m.params.offlineWaitLimit()) {
+      rules.log(true, "offline ineffective state=" + now);
+      settle();
+      rules.cleanNow(CleanReason.OFFLINE_INEFFECTIVE);
+    }
+  }
+
+  private void idle(MonitorResult now, boolean online, boolean intentional) {
+    settle();
+    if (online && m.expected != Expect.ONLINE && m.flag.isEmpty()) {
+      // Found running here (at the first probe, or arrived by migration): ours to keep running.
+      if (m.expected == Expect.OFFLINE) {
+        rules.log(false, "guest runs here: expected online from now on (" + now.reason() + ")");
+      }
+      m.expected = Expect.ONLINE;
+    } else if (m.expected == Expect.NONE) {
+      m.expected = Expect.OFFLINE;
+    }
+    boolean lost =
+        m.expected == Expect.ONLINE
+            && !online
+            && m.flag.isEmpty()
+            && !(intentional && m.params.intentionalOffline());
+    if (lost) {
+      if (++m.tolerance > m.params.toleranceLimit()) {
+        rules.log(true, "unexpected offline state=" + now);
+        m.tolerance = 0;
+        rules.cleanNow(CleanReason.UNEXPECTED_OFFLINE);
+      }
+    } else if (intentional && m.expected == Expect.ONLINE) {
+      m.expected = Expect.OFFLINE; // migrated or saved on purpose: not ours to restart
+    }
+  }
+
+  /** A pending clean retry that the newest state makes moot is cancelled at once. */
+  private void checkRetry() {
+    if (m.retry == null) {
+      return;
+    }
+    Optional<String> moot = retryMoot(m, m.retry);
+    if (moot.isPresent()) {
+      rules.log(false, "clean retry cancelled: " + moot.get());
+      m.retry = null;
+      rules.disarm(TimerKind.CLEAN_RETRY);
+    }
+  }
+
+  /** Returns why a failed clean should no longer be retried, or empty if it still should. */
+  static Optional<String> retryMoot(ResourceModel m, ResourceModel.Retry retry) {
+    if (m.deleted || !m.enabled) {
+      return Optional.of("the resource was deleted or disabled");
+    }
+    if (m.flag.isPresent()) {
+      return Optional.of("the resource is " + m.flag.get());
+    }
+    if (retry.intent() != m.intent) {
+      return Optional.of("the engine asked for something else since");
+    }
+    CleanReason why = retry.invocation().cleanReason().orElse(CleanReason.UNEXPECTED_OFFLINE);
+    if (why == CleanReason.MONITOR_HUNG) {
+      return m.lastMonitorTimedOut ? Optional.empty() : Optional.of("monitors answer again");
+    }
+    if (m.state == ResourceState.UNKNOWN) {
+      return Optional.of("the resource is UNKNOWN (" + m.reason + ")");
+    }
+    boolean runs = m.state == ResourceState.ONLINE;
+    if (retry.fromEngine() || stopping(retry.invocation())) {
+      return runs ? Optional.empty() : Optional.of("the guest no longer runs here");
+    }
+    if (runs) {
+      return Optional.of("the guest runs again");
+    }
+    return m.expected == Expect.ONLINE
+        ? Optional.empty()
+        : Optional.of("the guest is no longer expected online");
+  }
+
+  /** Whether a clean finishes an offline the engine asked for (reasons 0 and 1). */
+  static boolean stopping(Invocation inv) {
+    return inv.cleanReason()
+        .filter(r -> r == CleanReason.OFFLINE_HUNG || r == CleanReason.OFFLINE_INEFFECTIVE)
+        .isPresent();
+  }
+
+  private void fault(String why) {
+    rules.log(true, "resource faulted why=" + why);
+    m.flag = Optional.of(FrameworkState.FAULTED);
+    m.phase = Phase.IDLE;
+    m.expected = Expect.NONE;
+    m.monitorWanted = true;
+    m.retry = null;
+    rules.disarm(TimerKind.CLEAN_RETRY);
+  }
+
+  // ---- answers ----
+
+  private void answer(Running r, EntryResult res) {
+    m.callers.answer(r.id, res, rules.out);
+  }
+
+  private void settle() {
+    m.callers.settle(rules.out);
+  }
+}

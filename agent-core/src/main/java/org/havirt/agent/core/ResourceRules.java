@@ -1,0 +1,570 @@
+package org.havirt.agent.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.havirt.agent.core.ResourceModel.Expect;
+import org.havirt.agent.core.ResourceModel.Phase;
+import org.havirt.agent.core.ResourceModel.Queued;
+import org.havirt.agent.core.ResourceModel.Running;
+import org.havirt.agent.resource.EntryResult;
+import org.havirt.types.CleanReason;
+import org.havirt.types.EntryPoint;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.MonitorResult;
+import org.havirt.types.ResourceState;
+import org.havirt.types.backend.AttributeValue;
+import org.havirt.types.backend.GuestSpec;
+
+/**
+ * The agent framework's rules for one resource (spec §5, §6), as a pure function: {@link #apply}
+ * takes the resource's {@link ResourceModel} and one {@link Event}, changes the model, and returns
+ * the {@link Effect}s to carry out, in order. It does no I/O, reads no clock (the time comes with
+ * the call) and starts nothing itself, so every rule can be tested as a function of (state, event),
+ * and thousands of random sequences can be checked against invariants.
+ *
+ * <p>The rules above all: UNKNOWN never triggers clean, restart or fault; nothing acts on a VM
+ * after delete or disable; an engine command supersedes automatic work queued before it; every gate
+ * is checked when an entry point starts, not when it is queued; one entry point at a time, even
+ * when one outlives its timeout. This class handles events, the queue and the gates; {@link
+ * Outcomes} judges what entry points return.
+ */
+final class ResourceRules {
+  /** How long past its timeout the framework waits for an entry point before judging it hung. */
+  static final Duration GRACE = Duration.ofSeconds(1);
+
+  /**
+   * A monitor's extra grace: after a backend deadline the monitor asks the backend whether its
+   * control connection explains the timeout (spec §6), which may take a moment.
+   */
+  static final Duration MONITOR_GRACE = Duration.ofSeconds(3);
+
+  final ResourceModel m;
+  final List<Effect> out = new ArrayList<>();
+  final long now;
+  final Instant wallNow;
+
+  private ResourceRules(ResourceModel m, long now, Instant wallNow) {
+    this.m = m;
+    this.now = now;
+    this.wallNow = wallNow;
+  }
+
+  /** Applies {@code e} to {@code m} at ticker time {@code now}; returns what to do. */
+  static List<Effect> apply(ResourceModel m, Event e, long now, Instant wallNow) {
+    ResourceRules r = new ResourceRules(m, now, wallNow);
+    r.handle(e);
+    return r.out;
+  }
+
+  private void handle(Event e) {
+    if (e instanceof Event.Open) {
+      open();
+    } else if (e instanceof Event.Modify mod) {
+      modify(mod.spec());
+    } else if (e instanceof Event.Delete d) {
+      delete(d.caller());
+    } else if (e instanceof Event.Command c) {
+      command(c.invocation(), c.caller());
+    } else if (e instanceof Event.Clear) {
+      clear();
+    } else if (e instanceof Event.Hint) {
+      requestMonitor();
+    } else if (e instanceof Event.Started s) {
+      started(s.run());
+    } else if (e instanceof Event.Finished f) {
+      finished(f.run(), f.result());
+    } else if (e instanceof Event.TimerFired t) {
+      fired(t.kind(), t.token());
+    } else {
+      throw new IllegalArgumentException("unknown event " + e);
+    }
+  }
+
+  // ---- events ----
+
+  private void open() {
+    m.enabled = m.spec.bool("Enabled", true);
+    if (!m.enabled) {
+      m.reason = "not monitored: Enabled = 0";
+      publish();
+      return;
+    }
+    submit(Invocation.of(EntryPoint.OPEN), 0, false);
+    requestMonitor();
+  }
+
+  private void modify(GuestSpec newSpec) {
+    GuestSpec old = m.spec;
+    m.spec = newSpec;
+    m.params = FrameworkParams.of(newSpec);
+    boolean nowEnabled = newSpec.bool("Enabled", true);
+    if (nowEnabled != m.enabled) {
+      m.enabled = nowEnabled;
+      if (!nowEnabled) {
+        // Disabled: close, stop monitoring, leave the VM exactly as it is, answer everyone.
+        abandon("disabled", "resource " + m.name + " was disabled (Enabled = 0)");
+        submit(Invocation.of(EntryPoint.CLOSE), 0, false);
+        setState(MonitorResult.unknown("not monitored: Enabled = 0"));
+        m.confidence = 0;
+        publish();
+      } else {
+        // Re-enabled: a fresh start, as if just added (a framework flag stays until cleared).
+        m.state = ResourceState.UNKNOWN;
+        m.confidence = 0;
+        m.reason = "not probed yet";
+        m.expected = Expect.NONE;
+        m.phase = Phase.IDLE;
+        m.invalid = Optional.empty();
+        m.waitMonitors = 0;
+        m.tolerance = 0;
+        m.restarts = 0;
+        m.onlineRetries = 0;
+        m.monitorTimeouts = 0;
+        m.lastMonitorTimedOut = false;
+        m.cleanFailures = 0;
+        publish();
+        submit(Invocation.of(EntryPoint.OPEN), 0, false);
+        requestMonitor();
+      }
+      return;
+    }
+    if (!m.enabled || m.deleted) {
+      return;
+    }
+    // VCS calls attr_changed only for the attributes the type registers in RegList.
+    List<String> regList =
+        newSpec.attributes().get("RegList") instanceof AttributeValue.Vector v
+            ? v.items()
+            : List.of();
+    boolean registered =
+        regList.stream()
+            .anyMatch(a -> !Objects.equals(old.attributes().get(a), newSpec.attributes().get(a)));
+    if (registered) {
+      submit(Invocation.of(EntryPoint.ATTR_CHANGED), 0, false);
+    }
+    requestMonitor();
+  }
+
+  private void delete(long caller) {
+    m.deleteCallers.add(caller);
+    if (m.deleted) {
+      return; // a second delete waits for the same close
+    }
+    m.deleted = true;
+    abandon("deleted", "resource " + m.name + " was deleted");
+    submit(Invocation.of(EntryPoint.CLOSE), 0, false);
+  }
+
+  /**
+   * Delete or disable: no timer, queued entry point or in-flight result may touch the VM from now
+   * on, and every caller gets its answer now.
+   */
+  private void abandon(String code, String message) {
+    disarm(TimerKind.MONITOR);
+    disarm(TimerKind.CLEAN_RETRY);
+    disarm(TimerKind.ENTRY_TIMEOUT);
+    m.retry = null;
+    m.monitorWanted = false;
+    m.phase = Phase.IDLE;
+    for (Queued q : m.queue) {
+      if (q.caller() != 0) {
+        out.add(new Effect.Refuse(q.caller(), code, message));
+      }
+    }
+    m.queue.clear();
+    m.callers.refuseAll(code, message, out);
+    if (m.running != null && !m.running.orphaned) {
+      m.running.orphaned = true;
+      log(
+          false,
+          m.running.invocation.entryPoint().scriptName()
+              + " still running while the resource was "
+              + code
+              + ": its result will not be judged");
+    }
+  }
+
+  private void command(Invocation inv, long caller) {
+    if (m.deleted) {
+      refuse(caller, "no_such_resource", "resource " + m.name + " was deleted");
+      return;
+    }
+    if (!m.enabled) {
+      refuse(caller, "disabled", "resource " + m.name + " is disabled (Enabled = 0)");
+      return;
+    }
+    EntryPoint ep = inv.entryPoint();
+    if (ep == EntryPoint.ONLINE && m.flag.isPresent()) {
+      refuse(caller, "faulted", faultedMessage());
+      return;
+    }
+    if (m.invalid.isPresent() && acts(ep)) {
+      refuse(caller, "invalid", invalidMessage());
+      return;
+    }
+    if (changesVm(ep)) {
+      supersede(inv);
+    }
+    if (ep == EntryPoint.MONITOR && m.invalid.isPresent()) {
+      submit(Invocation.of(EntryPoint.OPEN), 0, false); // a probe re-validates first
+    }
+    submit(inv, caller, true);
+  }
+
+  /**
+   * An engine command that acts is the newest intent: automatic work queued or scheduled before it
+   * (a restart, a clean, a clean retry) no longer applies.
+   */
+  private void supersede(Invocation inv) {
+    m.intent++;
+    boolean dropped =
+        m.queue.removeIf(q -> !q.fromEngine() && changesVm(q.invocation().entryPoint()));
+    if (dropped) {
+      log(false, "automatic work dropped: the engine asked for " + describe(inv));
+    }
+    if (m.retry != null) {
+      log(false, "clean retry cancelled: the engine asked for " + describe(inv));
+      m.retry = null;
+      disarm(TimerKind.CLEAN_RETRY);
+    }
+  }
+
+  private void clear() {
+    m.flag = Optional.empty();
+    m.cleanFailures = 0;
+    if (m.expected == Expect.ONLINE && m.state != ResourceState.ONLINE) {
+      m.expected = Expect.NONE;
+    }
+    publish();
+  }
+
+  void requestMonitor() {
+    if (!m.enabled || m.deleted) {
+      return;
+    }
+    m.monitorWanted = true;
+    pump();
+  }
+
+  private void started(long run) {
+    Running r = m.running;
+    if (r == null || r.id != run || r.started || r.orphaned) {
+      return;
+    }
+    r.started = true;
+    EntryPoint ep = r.invocation.entryPoint();
+    Duration grace = ep == EntryPoint.MONITOR ? MONITOR_GRACE : GRACE;
+    arm(TimerKind.ENTRY_TIMEOUT, FrameworkParams.timeout(m.spec, ep).plus(grace));
+  }
+
+  private void finished(long run, EntryResult result) {
+    Running r = m.running;
+    if (r == null || r.id != run) {
+      log(true, "result of an entry point no longer running, ignored: " + result.reason());
+      return;
+    }
+    m.running = null;
+    disarm(TimerKind.ENTRY_TIMEOUT);
+    EntryPoint ep = r.invocation.entryPoint();
+    if (r.orphaned) {
+      log(
+          false,
+          ep.scriptName() + " returned after delete or disable, not judged: " + result.reason());
+    } else if (r.stuck) {
+      // Judged when its timeout passed; what it did since is for a fresh monitor to see.
+      log(
+          true,
+          ep.scriptName() + " returned " + ep.timeoutAttribute() + " late: " + result.reason());
+      m.monitorWanted = m.enabled && !m.deleted;
+    } else if (new Outcomes(this).finished(r, result)) {
+      return; // the resource is gone
+    }
+    settleTimers();
+    pump();
+  }
+
+  private void fired(TimerKind kind, long token) {
+    Long armed = m.timers.get(kind);
+    if (armed == null || armed != token) {
+      return; // cancelled or re-armed since
+    }
+    m.timers.remove(kind);
+    switch (kind) {
+      case MONITOR -> requestMonitor(); // the interval, or the wait after online, is over
+      case ENTRY_TIMEOUT -> timedOut(); // the running entry point overran its timeout
+      case CLEAN_RETRY -> retryClean(); // VCS retries a failed clean after a monitor interval
+    }
+  }
+
+  /**
+   * The framework's own timeout: the entry point is judged as timed out now, but keeps the
+   * resource's slot until it really returns, so the next entry point never overlaps it.
+   */
+  private void timedOut() {
+    Running r = m.running;
+    if (r == null || r.stuck || r.orphaned) {
+      return;
+    }
+    r.stuck = true;
+    EntryPoint ep = r.invocation.entryPoint();
+    Duration timeout = FrameworkParams.timeout(m.spec, ep);
+    String why = ep.scriptName() + " did not return within " + timeout.toSeconds() + " s";
+    log(true, why + "; the next entry point waits for it");
+    new Outcomes(this)
+        .finished(r, new EntryResult(ep, ExecStatus.TIMED_OUT, Optional.empty(), 0, why, ""));
+    if (!m.deleted && m.enabled) {
+      setState(MonitorResult.unknown(why + " (still running in the backend)"));
+      publish();
+    }
+  }
+
+  private void retryClean() {
+    ResourceModel.Retry retry = m.retry;
+    m.retry = null;
+    if (retry == null) {
+      return;
+    }
+    Optional<String> moot = Outcomes.retryMoot(m, retry);
+    if (moot.isPresent()) {
+      log(false, "clean retry dropped: " + moot.get());
+      return;
+    }
+    m.queue.add(new Queued(retry.invocation(), 0, retry.fromEngine(), retry.intent()));
+    pump();
+  }
+
+  // ---- the queue and its gates ----
+
+  void submit(Invocation inv, long caller, boolean fromEngine) {
+    if (!fromEngine && changesVm(inv.entryPoint()) && engineWaits(inv)) {
+      return;
+    }
+    m.queue.add(new Queued(inv, caller, fromEngine, m.intent));
+    pump();
+  }
+
+  /** An automatic clean goes ahead of other queued work, under the current intent. */
+  void cleanNow(CleanReason why) {
+    Invocation clean = Invocation.clean(why);
+    if (m.deleted || !m.enabled || engineWaits(clean)) {
+      return;
+    }
+    m.queue.addFirst(new Queued(clean, 0, false, m.intent));
+  }
+
+  /**
+   * Whether an engine command that starts, stops or moves the VM is waiting: it is the newest
+   * intent, so automatic work decided meanwhile ({@code auto}) is not queued at all.
+   */
+  private boolean engineWaits(Invocation auto) {
+    for (Queued q : m.queue) {
+      if (q.fromEngine() && changesVm(q.invocation().entryPoint())) {
+        log(
+            false,
+            "automatic "
+                + describe(auto)
+                + " skipped: the engine's "
+                + describe(q.invocation())
+                + " is waiting");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Starts the next entry point if none holds the resource: queued work first, then a monitor. */
+  void pump() {
+    while (m.running == null) {
+      Queued next = m.queue.poll();
+      if (next == null) {
+        break;
+      }
+      Optional<String[]> refusal = gate(next);
+      if (refusal.isEmpty()) {
+        start(next);
+        return;
+      }
+      if (next.caller() != 0) {
+        refuse(next.caller(), refusal.get()[0], refusal.get()[1]);
+      } else {
+        log(false, describe(next.invocation()) + " not started: " + refusal.get()[1]);
+      }
+    }
+    if (m.running == null && m.monitorWanted && m.enabled && !m.deleted) {
+      m.monitorWanted = false;
+      // While the environment is invalid, a monitor round re-runs the validation first; the
+      // monitor follows once it passes.
+      Invocation probe =
+          Invocation.of(m.invalid.isPresent() ? EntryPoint.OPEN : EntryPoint.MONITOR);
+      start(new Queued(probe, 0, false, m.intent));
+    }
+  }
+
+  /**
+   * The gates, checked when an entry point would start: returns {code, message} to refuse it, or
+   * empty to let it run.
+   */
+  private Optional<String[]> gate(Queued q) {
+    EntryPoint ep = q.invocation().entryPoint();
+    if (m.deleted && ep != EntryPoint.CLOSE) {
+      return refusal("no_such_resource", "resource " + m.name + " was deleted");
+    }
+    if (!m.enabled && ep != EntryPoint.CLOSE) {
+      return refusal("disabled", "resource " + m.name + " is disabled (Enabled = 0)");
+    }
+    if (m.invalid.isPresent() && acts(ep)) {
+      // Queued before the validation failed: never act on an environment known to be broken.
+      return refusal("invalid", invalidMessage());
+    }
+    if (ep == EntryPoint.ONLINE && m.flag.isPresent()) {
+      return refusal("faulted", faultedMessage());
+    }
+    if (!q.fromEngine() && changesVm(ep)) {
+      if (m.flag.isPresent()) {
+        return refusal("faulted", "nothing automatic while " + m.flag.get());
+      }
+      if (q.intent() != m.intent) {
+        return refusal("superseded", "the engine asked for something else since");
+      }
+      boolean monitorHung =
+          q.invocation().cleanReason().filter(r -> r == CleanReason.MONITOR_HUNG).isPresent();
+      if (m.state == ResourceState.UNKNOWN && !monitorHung) {
+        return refusal("unknown", "the resource is UNKNOWN (" + m.reason + ")");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String[]> refusal(String code, String message) {
+    return Optional.of(new String[] {code, message});
+  }
+
+  private void start(Queued q) {
+    Invocation inv = q.invocation();
+    EntryPoint kind = inv.entryPoint();
+    Expect before = m.expected;
+    if (q.fromEngine() && changesVm(kind)) {
+      m.intent++; // whatever automatic work was decided before it started is stale now
+    }
+    // The engine's expectation changes when its entry point starts, not when it is queued: a
+    // monitor still running from before must not be judged against an expectation it predates.
+    if (kind == EntryPoint.ONLINE) {
+      m.expected = Expect.ONLINE;
+      if (q.fromEngine()) {
+        m.onlineRetries = 0;
+        m.restarts = 0;
+      }
+    } else if (q.fromEngine() && (kind == EntryPoint.OFFLINE || kind == EntryPoint.MIGRATE)) {
+      m.expected = Expect.OFFLINE;
+    } else if (q.fromEngine() && kind == EntryPoint.CLEAN) {
+      // A forced stop by the engine (its offline hung or did not work, e.g. Pacemaker's stop
+      // with force_stop, or its own recovery): the guest going away is what the engine asked
+      // for, not a fault, and nothing automatic starts it again.
+      m.expected = Expect.OFFLINE;
+    }
+    disarm(TimerKind.MONITOR);
+    Running r = new Running(m.nextId++, inv, q.fromEngine(), before);
+    m.running = r;
+    if (q.caller() != 0) {
+      m.callers.add(q.caller(), r.id, kind);
+    }
+    publish();
+    out.add(new Effect.Run(r.id, inv, m.spec));
+  }
+
+  /** After an entry point: the next monitor is due after the interval, unless more is waiting. */
+  private void settleTimers() {
+    if (m.running == null
+        && !m.deleted
+        && m.enabled
+        && !m.timers.containsKey(TimerKind.MONITOR)
+        && !m.monitorWanted
+        && m.queue.isEmpty()) {
+      arm(TimerKind.MONITOR, interval());
+    }
+  }
+
+  private Duration interval() {
+    boolean watching =
+        m.state == ResourceState.ONLINE || m.phase != Phase.IDLE || m.expected == Expect.ONLINE;
+    return watching ? m.params.monitorInterval() : m.params.offlineMonitorInterval();
+  }
+
+  /** The entry points that change a VM on their own initiative: never while invalid. */
+  static boolean acts(EntryPoint ep) {
+    return switch (ep) {
+      case ONLINE, CLEAN, MIGRATE -> true; // start, force off, or move the VM
+      case OFFLINE -> false; // an explicit graceful shutdown stays possible
+      case MONITOR, ACTION, OPEN, CLOSE, ATTR_CHANGED -> false; // read or administrative
+    };
+  }
+
+  /** The entry points that start, stop or move the VM. */
+  static boolean changesVm(EntryPoint ep) {
+    return acts(ep) || ep == EntryPoint.OFFLINE;
+  }
+
+  // ---- helpers shared with Outcomes ----
+
+  void arm(TimerKind kind, Duration after) {
+    long token = m.nextId++;
+    m.timers.put(kind, token);
+    out.add(new Effect.Arm(kind, token, after));
+  }
+
+  void disarm(TimerKind kind) {
+    if (m.timers.remove(kind) != null) {
+      out.add(new Effect.Disarm(kind));
+    }
+  }
+
+  void setState(MonitorResult r) {
+    m.state = r.state();
+    m.confidence = r.confidence();
+    m.reason = r.reason();
+  }
+
+  void publish() {
+    out.add(new Effect.Publish());
+  }
+
+  void log(boolean warn, String message) {
+    out.add(new Effect.Log(warn, "resource=" + m.name + " " + message));
+  }
+
+  private void refuse(long caller, String code, String message) {
+    if (caller != 0) {
+      out.add(new Effect.Refuse(caller, code, message));
+    }
+  }
+
+  private String faultedMessage() {
+    return "resource "
+        + m.name
+        + " is "
+        + m.flag.orElseThrow()
+        + "; clear it first (havirt clear "
+        + m.name
+        + ")";
+  }
+
+  private String invalidMessage() {
+    return "resource "
+        + m.name
+        + " failed validation: "
+        + m.invalid.orElse("?")
+        + " (fix it, then check with havirtverify "
+        + m.name
+        + ")";
+  }
+
+  static String describe(Invocation inv) {
+    return inv.entryPoint().scriptName()
+        + inv.cleanReason().map(r -> " (" + r.description() + ")").orElse("")
+        + inv.target().map(t -> " to " + t).orElse("");
+  }
+}
