@@ -130,7 +130,11 @@ final class Outcomes {
           why == CleanReason.ONLINE_INEFFECTIVE || why == CleanReason.ONLINE_HUNG;
       int used = onlineFailure ? m.onlineRetries : m.restarts;
       int limit = onlineFailure ? m.params.onlineRetryLimit() : m.params.restartLimit();
-      if (used < limit) {
+      if (m.engineStopped && used < limit) {
+        // It runs here against the engine's last word (started by hand after the engine's stop):
+        // report the crash, but starting it again is not ours to decide.
+        rules.log(true, "not restarted: the engine stopped this guest here last");
+      } else if (used < limit) {
         if (onlineFailure) {
           m.onlineRetries++;
         } else {

@@ -104,6 +104,12 @@ final class ResourceModel {
   /** The first failed validation check while the environment is invalid (spec §8). */
   Optional<String> invalid = Optional.empty();
 
+  /**
+   * The engine's last command here that changes the VM stopped it (offline, clean): a guest that
+   * runs here since was started outside the engine, and is never restarted automatically.
+   */
+  boolean engineStopped;
+
   /** Bumped by every engine command that acts: automatic work of an older intent is stale. */
   long intent;
 

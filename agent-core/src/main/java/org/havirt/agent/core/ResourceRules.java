@@ -112,7 +112,8 @@ final class ResourceRules {
         m.confidence = 0;
         publish();
       } else {
-        // Re-enabled: a fresh start, as if just added (a framework flag stays until cleared).
+        // Re-enabled: a fresh start, as if just added. A framework flag stays until cleared, and
+        // so does the engine's last word (a guest it stopped here is never restarted by us).
         m.state = ResourceState.UNKNOWN;
         m.confidence = 0;
         m.reason = "not probed yet";
@@ -449,6 +450,9 @@ final class ResourceRules {
     Expect before = m.expected;
     if (q.fromEngine() && changesVm(kind)) {
       m.intent++; // whatever automatic work was decided before it started is stale now
+      if (kind != EntryPoint.MIGRATE) {
+        m.engineStopped = kind != EntryPoint.ONLINE;
+      }
     }
     // The engine's expectation changes when its entry point starts, not when it is queued: a
     // monitor still running from before must not be judged against an expectation it predates.
