@@ -44,6 +44,23 @@ class FrameworkSafetyTest extends FrameworkHarness {
     return new EntryResult(EntryPoint.MONITOR, ExecStatus.DONE, Optional.of(m), 0, m.reason(), "");
   }
 
+  // ---- point 1 (the framework's part): a refused online never ends in a clean ----
+
+  @Test
+  void anOnlineRefusedBecauseTheGuestRunsElsewhereNeverEndsInAClean() {
+    add(spec());
+    vm.onlineWorks = false;
+    vm.vm = MonitorResult.intentionalOffline("fake: runs on host h2");
+    CompletableFuture<CommandReply> online = command(Invocation.of(EntryPoint.ONLINE));
+    advance(Duration.ofSeconds(300));
+    assertThat(online).isCompleted();
+    assertThat(vm.cleanReasons())
+        .as("an online-ineffective clean could reach the copy on h2")
+        .isEmpty();
+    assertThat(status().flag()).contains(FrameworkState.FAULTED);
+    assertThat(status().state()).isEqualTo(ResourceState.INTENTIONAL_OFFLINE);
+  }
+
   // ---- point 4: a failed clean is never retried blindly ----
 
   @Test
