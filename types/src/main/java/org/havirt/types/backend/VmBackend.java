@@ -50,10 +50,10 @@ public interface VmBackend extends AutoCloseable {
    * Returns why the control connection that serves {@code guest} (KVM: the libvirtd connection;
    * RHEV: its RHEV-M) was down or not answering at any time during the last {@code window}, or
    * empty when it answered throughout. The agent asks this when a monitor timed out: a timeout the
-   * control connection explains is UNKNOWN and never counts toward FaultOnMonitorTimeouts (spec §6),
-   * because a hung libvirtd or RHEV-M says nothing about the VM. May wait until {@code deadline}
-   * for a fresh liveness answer before it says "healthy"; when it cannot tell by then it reports
-   * trouble, never health. Never mutates anything. Thread-safe.
+   * control connection explains is UNKNOWN and never counts toward FaultOnMonitorTimeouts (spec
+   * §6), because a hung libvirtd or RHEV-M says nothing about the VM. May wait until {@code
+   * deadline} for a fresh liveness answer before it says "healthy"; when it cannot tell by then it
+   * reports trouble, never health. Never mutates anything. Thread-safe.
    */
   default java.util.Optional<String> controlTrouble(
       GuestSpec guest, java.time.Duration window, Deadline deadline) {
