@@ -20,6 +20,9 @@ import org.havirt.testing.PrivateLibvirtd;
 final class AgentWithGuest implements AutoCloseable {
   final PrivateLibvirtd libvirtd;
   final Path socket;
+  private final Path main;
+  private final String system;
+  private final Map<String, String> node;
   AgentDaemon daemon;
 
   AgentWithGuest(Path dir, String system, Map<String, String> extraNode) throws Exception {
@@ -32,11 +35,17 @@ final class AgentWithGuest implements AutoCloseable {
         "<domain type='test'><name>g1</name><memory unit='KiB'>262144</memory><vcpu>1</vcpu>"
             + "<os><type arch='x86_64'>hvm</type></os></domain>");
     libvirtd.virsh("define", xml.toString());
-    Path main = Files.writeString(dir.resolve("main.cf"), "// resources come from the engine\n");
+    main = Files.writeString(dir.resolve("main.cf"), "// resources come from the engine\n");
     socket = dir.resolve("agent.sock");
-    Map<String, String> node = new HashMap<>(extraNode);
+    this.system = system;
+    node = new HashMap<>(extraNode);
     node.put("libvirt.uri", libvirtd.uri());
     node.put("state.dir", dir.resolve("state").toString());
+    startAgent();
+  }
+
+  /** Starts the agent (again) on the same socket, as systemd does after a restart. */
+  void startAgent() throws Exception {
     daemon = TestDaemonsPublic.start(main, system, socket, node);
   }
 
