@@ -68,7 +68,19 @@ public final class BackendEntryRunner implements EntryRunner, AutoCloseable {
       workers.execute(
           () -> {
             started.run();
-            f.complete(runNow(guest, inv));
+            try {
+              f.complete(runNow(guest, inv));
+            } catch (RuntimeException | Error e) {
+              // Never lose the answer: a future left open would hold the resource forever.
+              f.complete(
+                  new EntryResult(
+                      inv.entryPoint(),
+                      ExecStatus.FAILED,
+                      java.util.Optional.empty(),
+                      0,
+                      "internal error: " + e,
+                      ""));
+            }
           });
     } catch (RejectedExecutionException e) {
       f.complete(

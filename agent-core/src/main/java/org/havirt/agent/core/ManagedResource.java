@@ -70,6 +70,10 @@ final class ManagedResource {
   /** Stops managing after the running entry point: close, then forget. Never touches the VM. */
   CompletableFuture<CommandReply> delete() {
     CompletableFuture<CommandReply> done = new CompletableFuture<>();
+    if (forgotten) {
+      done.completeExceptionally(gone()); // deleted between the agent's lookup and now
+      return done;
+    }
     apply(new Event.Delete(waiter(done)));
     return done;
   }
@@ -80,8 +84,16 @@ final class ManagedResource {
    */
   CompletableFuture<CommandReply> command(Invocation inv) {
     CompletableFuture<CommandReply> reply = new CompletableFuture<>();
+    if (forgotten) {
+      reply.completeExceptionally(gone()); // deleted between the agent's lookup and now
+      return reply;
+    }
     apply(new Event.Command(inv, waiter(reply)));
     return reply;
+  }
+
+  private CommandException gone() {
+    return new CommandException("no_such_resource", "resource " + name + " was deleted");
   }
 
   /** Clears FAULTED or ADMIN_WAIT. */
@@ -133,7 +145,9 @@ final class ManagedResource {
     } else if (effect instanceof Effect.Disarm d) {
       cancel(d.kind());
     } else if (effect instanceof Effect.Answer a) {
-      agent.changed(this); // a reply reports the state, numbered, that subscribers see
+      if (!forgotten) {
+        agent.changed(this); // a reply reports the state, numbered, that subscribers see
+      }
       CompletableFuture<CommandReply> f = callers.remove(a.caller());
       if (f != null) {
         f.complete(new CommandReply(a.exec(), a.reason(), status(), a.output()));
@@ -144,7 +158,9 @@ final class ManagedResource {
         f.completeExceptionally(new CommandException(r.code(), r.message()));
       }
     } else if (effect instanceof Effect.Publish) {
-      agent.changed(this);
+      if (!forgotten) {
+        agent.changed(this);
+      }
     } else if (effect instanceof Effect.Forget) {
       forgotten = true;
       timers.values().forEach(AgentLoop.Timer::cancel);

@@ -112,8 +112,9 @@ final class Outcomes {
         answer(r, res);
         return;
       }
-      // VCS retries a failed clean after the next monitor interval; the retry is re-checked then.
+      // VCS retries a failed clean after the next monitor interval; a fresh monitor decides it.
       m.retry = new ResourceModel.Retry(r.invocation, r.fromEngine, m.intent);
+      m.retryDue = false;
       rules.arm(TimerKind.CLEAN_RETRY, m.params.monitorInterval());
       answer(r, res);
       return;
@@ -216,6 +217,7 @@ final class Outcomes {
         rules.cleanNow(CleanReason.MONITOR_HUNG);
       }
       settle();
+      checkRetry();
       return;
     }
     // Only consecutive timeouts count: any monitor that returned, whatever it saw, resets them.
@@ -301,16 +303,27 @@ final class Outcomes {
     }
   }
 
-  /** A pending clean retry that the newest state makes moot is cancelled at once. */
+  /**
+   * After every monitor: a pending clean retry that the newest state makes moot is cancelled; one
+   * whose time has come runs now, as automatic work of the intent it served (so every gate, and any
+   * newer engine command, still applies to it).
+   */
   private void checkRetry() {
-    if (m.retry == null) {
+    ResourceModel.Retry retry = m.retry;
+    if (retry == null) {
       return;
     }
-    Optional<String> moot = retryMoot(m, m.retry);
+    Optional<String> moot = retryMoot(m, retry);
     if (moot.isPresent()) {
       rules.log(false, "clean retry cancelled: " + moot.get());
       m.retry = null;
+      m.retryDue = false;
       rules.disarm(TimerKind.CLEAN_RETRY);
+    } else if (m.retryDue) {
+      m.retry = null;
+      m.retryDue = false;
+      rules.log(false, "retrying clean: " + ResourceRules.describe(retry.invocation()));
+      m.queue.addFirst(new ResourceModel.Queued(retry.invocation(), 0, false, retry.intent()));
     }
   }
 
@@ -358,6 +371,7 @@ final class Outcomes {
     m.expected = Expect.NONE;
     m.monitorWanted = true;
     m.retry = null;
+    m.retryDue = false;
     rules.disarm(TimerKind.CLEAN_RETRY);
   }
 

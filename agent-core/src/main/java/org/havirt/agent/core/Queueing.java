@@ -135,6 +135,11 @@ final class Queueing {
     EntryPoint kind = inv.entryPoint();
     Expect before = m.expected;
     if (q.fromEngine() && ResourceRules.changesVm(kind)) {
+      if (kind != EntryPoint.ONLINE) {
+        // The engine moved on from any online it was waiting for: nothing judges that any more.
+        m.phase = Phase.IDLE;
+        m.waitMonitors = 0;
+      }
       m.intent++; // whatever automatic work was decided before it started is stale now
       if (kind != EntryPoint.MIGRATE) {
         m.engineStopped = kind != EntryPoint.ONLINE;

@@ -97,6 +97,9 @@ final class ResourceModel {
 
   Retry retry;
 
+  /** The retry's time has come: the next monitor's result decides it. */
+  boolean retryDue;
+
   boolean enabled;
   boolean deleted;
   final java.util.List<Long> deleteCallers = new java.util.ArrayList<>();
@@ -139,9 +142,7 @@ final class ResourceModel {
         reason,
         flag,
         expected.name().toLowerCase(java.util.Locale.ROOT),
-        Optional.ofNullable(running)
-            .filter(r -> !r.orphaned)
-            .map(r -> r.invocation.entryPoint().scriptName()),
+        Optional.ofNullable(running).map(r -> r.invocation.entryPoint().scriptName()),
         lastMonitor,
         seq);
   }

@@ -59,6 +59,7 @@ final class ResourceRules {
   static List<Effect> apply(ResourceModel m, Event e, long now, Instant wallNow) {
     ResourceRules r = new ResourceRules(m, now, wallNow);
     r.handle(e);
+    r.keepWatching();
     return r.out;
   }
 
@@ -159,6 +160,17 @@ final class ResourceRules {
     }
     m.deleted = true;
     abandon("deleted", "resource " + m.name + " was deleted");
+    if (m.running != null) {
+      // Its result will not be judged, and a close (which touches nothing) need not wait for a
+      // call that may be stuck in the backend: the resource is gone now.
+      log(false, "deleted while " + describe(m.running.invocation) + " still runs: not judged");
+      out.add(new Effect.Forget());
+      for (long c : m.deleteCallers) {
+        out.add(new Effect.Answer(c, ExecStatus.DONE, "deleted", ""));
+      }
+      m.deleteCallers.clear();
+      return;
+    }
     submit(Invocation.of(EntryPoint.CLOSE), 0, false);
   }
 
@@ -169,8 +181,8 @@ final class ResourceRules {
   private void abandon(String code, String message) {
     disarm(TimerKind.MONITOR);
     disarm(TimerKind.CLEAN_RETRY);
-    disarm(TimerKind.ENTRY_TIMEOUT);
     m.retry = null;
+    m.retryDue = false;
     m.monitorWanted = false;
     m.phase = Phase.IDLE;
     for (Queued q : m.queue) {
@@ -201,6 +213,10 @@ final class ResourceRules {
       return;
     }
     EntryPoint ep = inv.entryPoint();
+    if (m.running != null && m.running.stuck) {
+      refuse(caller, "busy", stuckMessage());
+      return;
+    }
     if (ep == EntryPoint.ONLINE && m.flag.isPresent()) {
       refuse(caller, "faulted", faultedMessage());
       return;
@@ -232,6 +248,7 @@ final class ResourceRules {
     if (m.retry != null) {
       log(false, "clean retry cancelled: the engine asked for " + describe(inv));
       m.retry = null;
+      m.retryDue = false;
       disarm(TimerKind.CLEAN_RETRY);
     }
   }
@@ -255,7 +272,7 @@ final class ResourceRules {
 
   private void started(long run) {
     Running r = m.running;
-    if (r == null || r.id != run || r.started || r.orphaned) {
+    if (r == null || r.id != run || r.started) {
       return;
     }
     r.started = true;
@@ -286,7 +303,6 @@ final class ResourceRules {
     } else if (new Outcomes(this).finished(r, result)) {
       return; // the resource is gone
     }
-    settleTimers();
     pump();
   }
 
@@ -309,7 +325,7 @@ final class ResourceRules {
    */
   private void timedOut() {
     Running r = m.running;
-    if (r == null || r.stuck || r.orphaned) {
+    if (r == null || r.stuck) {
       return;
     }
     r.stuck = true;
@@ -317,27 +333,43 @@ final class ResourceRules {
     Duration timeout = FrameworkParams.timeout(m.spec, ep);
     String why = ep.scriptName() + " did not return within " + timeout.toSeconds() + " s";
     log(true, why + "; the next entry point waits for it");
-    new Outcomes(this)
-        .finished(r, new EntryResult(ep, ExecStatus.TIMED_OUT, Optional.empty(), 0, why, ""));
+    if (!r.orphaned) {
+      new Outcomes(this)
+          .finished(r, new EntryResult(ep, ExecStatus.TIMED_OUT, Optional.empty(), 0, why, ""));
+    }
+    // Engine commands waiting behind it get their answer now rather than at their own timeout.
+    m.queue.removeIf(
+        q -> {
+          if (q.fromEngine() && q.caller() != 0) {
+            out.add(new Effect.Refuse(q.caller(), "busy", stuckMessage()));
+            return true;
+          }
+          return false;
+        });
     if (!m.deleted && m.enabled) {
       setState(MonitorResult.unknown(why + " (still running in the backend)"));
       publish();
     }
   }
 
+  private String stuckMessage() {
+    return "resource "
+        + m.name
+        + ": "
+        + m.running.invocation.entryPoint().scriptName()
+        + " is still running in the backend past its timeout; try again once it returns";
+  }
+
+  /**
+   * A failed clean's retry is due: it is decided on a fresh monitor, never on what was seen before
+   * the failure (Outcomes decides when that monitor returns).
+   */
   private void retryClean() {
-    ResourceModel.Retry retry = m.retry;
-    m.retry = null;
-    if (retry == null) {
+    if (m.retry == null) {
       return;
     }
-    Optional<String> moot = Outcomes.retryMoot(m, retry);
-    if (moot.isPresent()) {
-      log(false, "clean retry dropped: " + moot.get());
-      return;
-    }
-    m.queue.add(new Queued(retry.invocation(), 0, retry.fromEngine(), retry.intent()));
-    pump();
+    m.retryDue = true;
+    requestMonitor();
   }
 
   // ---- the queue (see Queueing) ----
@@ -354,7 +386,11 @@ final class ResourceRules {
     queueing.pump();
   }
 
-  private void settleTimers() {
+  /**
+   * Liveness, after every event: a resource that is managed and idle always has its next monitor
+   * due, whatever path led here (a refused entry point, a dropped retry, a clear).
+   */
+  private void keepWatching() {
     queueing.settleTimers();
   }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * randomized fault run: nothing acts on a VM on a stale intent, after delete or disable, on a stuck
  * call, or because a hung control connection made monitors time out.
  */
+@org.junit.jupiter.api.Timeout(30) // a caller never answered is a failure, not a hung build
 class FrameworkSafetyTest extends FrameworkHarness {
 
   /** Brings the resource ONLINE through an engine online and its settling monitor. */
@@ -184,16 +185,30 @@ class FrameworkSafetyTest extends FrameworkHarness {
     CompletableFuture<CommandReply> queued = command(Invocation.of(EntryPoint.MONITOR));
     CompletableFuture<String> first = agent.delete("r1");
     loop.runDue();
-    CompletableFuture<String> second = agent.delete("r1");
     loop.runDue();
     assertThat(inFlight).isCompletedExceptionally();
     assertThat(queued).isCompletedExceptionally();
+    assertThat(first)
+        .as("gone at once: a close need not wait for a call that may be stuck")
+        .isCompletedWithValue("r1");
     vm.hang = false;
-    vm.held.get(0).complete(EntryResult.done(EntryPoint.ACTION, "fake"));
+    vm.held.get(0).complete(EntryResult.done(EntryPoint.ACTION, "fake")); // late, and ignored
+    loop.runDue();
+
+    // An idle resource is closed first; a second delete meanwhile waits for the same close.
+    add(spec());
+    vm.hangOnly = EntryPoint.CLOSE;
+    CompletableFuture<String> one = agent.delete("r1");
+    loop.runDue();
+    CompletableFuture<String> two = agent.delete("r1");
+    loop.runDue();
+    assertThat(one).isNotDone();
+    assertThat(two).isNotDone();
+    vm.held.get(vm.held.size() - 1).complete(EntryResult.done(EntryPoint.CLOSE, "fake: closed"));
     loop.runDue();
     loop.runDue();
-    assertThat(first).isCompletedWithValue("r1");
-    assertThat(second).isCompleted();
+    assertThat(one).isCompletedWithValue("r1");
+    assertThat(two).isCompletedWithValue("r1");
   }
 
   @Test
@@ -333,5 +348,107 @@ class FrameworkSafetyTest extends FrameworkHarness {
     assertThat(stop.join().exec()).isEqualTo(ExecStatus.DONE);
     advance(Duration.ofSeconds(600));
     assertThat(vm.count(EntryPoint.ONLINE)).as("no restart after the engine's stop").isEqualTo(1);
+  }
+
+  // ---- found by an independent review of the rules ----
+
+  @Test
+  void aResourceWhoseQueuedWorkIsRefusedStillHasItsNextMonitorDue() {
+    runningGuest();
+    vm.vm = MonitorResult.unknown("fake: libvirtd unreachable");
+    agent.hint("vm1");
+    loop.runDue();
+    vm.hangOnly = EntryPoint.OFFLINE;
+    CompletableFuture<CommandReply> stop = command(Invocation.of(EntryPoint.OFFLINE));
+    vm.hangOnly = null;
+    vm.held
+        .get(0)
+        .complete(
+            new EntryResult(
+                EntryPoint.OFFLINE, ExecStatus.TIMED_OUT, Optional.empty(), 0, "fake: slow", ""));
+    loop.runDue();
+    loop.runDue();
+    assertThat(stop.join().exec()).isEqualTo(ExecStatus.TIMED_OUT);
+    assertThat(vm.cleanReasons()).as("never from UNKNOWN").isEmpty();
+    long monitors = vm.count(EntryPoint.MONITOR);
+    vm.vm = MonitorResult.offline("fake: shut off");
+    advance(Duration.ofSeconds(60));
+    assertThat(vm.count(EntryPoint.MONITOR))
+        .as("the safety net still runs")
+        .isGreaterThan(monitors);
+    assertThat(status().state()).isEqualTo(ResourceState.OFFLINE);
+  }
+
+  @Test
+  void aCleanRetryIsDecidedOnAFreshMonitorNotOnWhatWasSeenBeforeItFailed() {
+    runningGuest();
+    vm.cleanFails = true;
+    crash();
+    vm.cleanFails = false;
+    // Started again behind the agent's back, and no event told the agent.
+    vm.vm = MonitorResult.online(100, "fake: running");
+    int mark = vm.calls.size();
+    advance(Duration.ofSeconds(61));
+    assertThat(callsAfter(mark)).as("a fresh monitor comes first").startsWith(EntryPoint.MONITOR);
+    advance(Duration.ofSeconds(600));
+    assertThat(callsAfter(mark)).doesNotContain(EntryPoint.CLEAN);
+    assertThat(status().state()).isEqualTo(ResourceState.ONLINE);
+  }
+
+  @Test
+  void aFailedEngineCleanIsNotRetriedOverTheEnginesNewerOnline() {
+    runningGuest();
+    vm.cleanFails = true;
+    command(Invocation.clean(CleanReason.OFFLINE_HUNG));
+    vm.cleanFails = false;
+    command(Invocation.of(EntryPoint.ONLINE));
+    int mark = vm.calls.size();
+    advance(Duration.ofSeconds(600));
+    assertThat(callsAfter(mark)).doesNotContain(EntryPoint.CLEAN);
+    assertThat(status().state()).isEqualTo(ResourceState.ONLINE);
+  }
+
+  @Test
+  void aCallStillRunningAfterDisableIsShownAndBoundedAndHoldsTheReenabledResource() {
+    add(spec("OnlineTimeout", "30"));
+    vm.hangOnly = EntryPoint.ONLINE;
+    command(Invocation.of(EntryPoint.ONLINE));
+    agent.modify("r1", spec("OnlineTimeout", "30", "Enabled", "0"));
+    loop.runDue();
+    agent.modify("r1", spec("OnlineTimeout", "30", "Enabled", "1"));
+    loop.runDue();
+    assertThat(status().busy()).as("the orphaned online still runs").contains("online");
+    advance(Duration.ofSeconds(31));
+    assertThat(status().state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(status().reason()).contains("still running in the backend");
+    assertThat(vm.maxInFlight).as("the re-enabled open waits for it").isEqualTo(1);
+    vm.hangOnly = null;
+    vm.held.get(0).complete(EntryResult.done(EntryPoint.ONLINE, "fake: late"));
+    loop.runDue();
+    loop.runDue();
+    assertThat(vm.calls.get(vm.calls.size() - 1).entryPoint()).isEqualTo(EntryPoint.MONITOR);
+    assertThat(vm.maxInFlight).isEqualTo(1);
+  }
+
+  @Test
+  void aMigrationDuringTheOnlineWaitIsNotAnIneffectiveOnline() {
+    add(spec());
+    command(Invocation.of(EntryPoint.ONLINE)); // waiting DelayAfterGuestOnline
+    assertThat(command(Invocation.migrate("node2")).join().exec()).isEqualTo(ExecStatus.DONE);
+    advance(Duration.ofSeconds(600));
+    assertThat(status().state()).isEqualTo(ResourceState.INTENTIONAL_OFFLINE);
+    assertThat(status().flag()).as("it left on purpose: no fault").isEmpty();
+    assertThat(vm.cleanReasons()).isEmpty();
+  }
+
+  @Test
+  void commandsWhileAnEntryPointIsStuckAreRefusedAtOnce() {
+    add(spec("OnlineTimeout", "30"));
+    vm.hang = true;
+    command(Invocation.of(EntryPoint.ONLINE));
+    CompletableFuture<CommandReply> waiting = command(Invocation.of(EntryPoint.MONITOR));
+    advance(Duration.ofSeconds(31));
+    assertThat(waiting).as("answered when the online got stuck").isCompletedExceptionally();
+    assertThat(command(Invocation.of(EntryPoint.OFFLINE))).isCompletedExceptionally();
   }
 }

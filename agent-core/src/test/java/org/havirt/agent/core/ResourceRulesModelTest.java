@@ -93,6 +93,16 @@ class ResourceRulesModelTest {
         history.add("    -> " + f);
         check(f, stateBefore, timedOutBefore);
       }
+      // Liveness: a managed resource is never left with nothing running and nothing due.
+      boolean watched =
+          m.running != null
+              || m.timers.containsKey(TimerKind.MONITOR)
+              || m.monitorWanted
+              || !m.enabled
+              || m.deleted;
+      if (!watched) {
+        fail("nothing running and no monitor due: the resource is no longer watched");
+      }
     }
 
     private void check(Effect f, ResourceState stateBefore, boolean timedOutBefore) {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class ResourceAgentTest {
   /** A backend whose inspect always times out; its control connection is as the test says. */
-  static final class FakeHungBackend implements VmBackend {
+  static class FakeHungBackend implements VmBackend {
     final AtomicReference<Optional<String>> trouble = new AtomicReference<>(Optional.empty());
     Duration askedWindow;
 
@@ -103,5 +103,50 @@ class ResourceAgentTest {
     assertThat(r.reason())
         .contains("get state: no answer")
         .contains("libvirtd did not answer a keepalive for 3.0 s");
+  }
+
+  @Test
+  void aBackendBugIsAFailedEntryPointNeverALostAnswer() throws Exception {
+    VmBackend buggy =
+        new FakeHungBackend() {
+          @Override
+          public VmStatus inspect(GuestSpec guest, Deadline deadline) {
+            throw new IllegalStateException("a bug in the backend");
+          }
+        };
+    org.havirt.types.backend.VmBackendFactory factory =
+        new org.havirt.types.backend.VmBackendFactory() {
+          @Override
+          public String name() {
+            return "fake";
+          }
+
+          @Override
+          public boolean serves(GuestSpec guest) {
+            return true;
+          }
+
+          @Override
+          public VmBackend create(Settings settings) {
+            return buggy;
+          }
+        };
+    try (org.havirt.agent.core.BackendEntryRunner runner =
+        new org.havirt.agent.core.BackendEntryRunner(
+            new org.havirt.agent.backend.Backends(
+                new org.havirt.types.backend.VmBackendFactory.Settings(Map.of()), List.of(factory)),
+            Ticker.SYSTEM,
+            s -> s,
+            1)) {
+      EntryResult r =
+          runner
+              .run(
+                  guest,
+                  org.havirt.agent.core.Invocation.of(org.havirt.types.EntryPoint.MONITOR),
+                  () -> {})
+              .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(r.exec()).isEqualTo(ExecStatus.FAILED);
+      assertThat(r.reason()).contains("a bug in the backend");
+    }
   }
 }
