@@ -1,0 +1,192 @@
+package org.havirt.kvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.havirt.agent.resource.EntryResult;
+import org.havirt.agent.resource.ResourceAgent;
+import org.havirt.backend.kvm.KvmSettings;
+import org.havirt.backend.kvm.LibvirtBackend;
+import org.havirt.testing.PrivateLibvirtd;
+import org.havirt.types.CleanReason;
+import org.havirt.types.Deadline;
+import org.havirt.types.ExecStatus;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.GuestSpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13 point 10: a guest's shared configuration only moves forward. Two nodes, each its own
+ * libvirtd (test driver) and its own agent state directory, share one "shared storage" directory
+ * holding GuestConfigFilePath and SyncDir.
+ */
+class KvmConfigForwardIT {
+  @TempDir Path work;
+  PrivateLibvirtd daemonA;
+  PrivateLibvirtd daemonB;
+  Path shared;
+  GuestSpec guest;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Optional<String> why = PrivateLibvirtd.testDriverUnavailable();
+    assumeTrue(why.isEmpty(), () -> why.get());
+    daemonA = PrivateLibvirtd.testDriver(work.resolve("a"));
+    daemonB = PrivateLibvirtd.testDriver(work.resolve("b"));
+    shared = Files.createDirectories(work.resolve("shared"));
+    Path sync = Files.createDirectories(shared.resolve("sync"));
+    Path cfg = shared.resolve("fw.xml");
+    Files.writeString(cfg, Guests.testXml("fw"));
+    guest = Guests.spec("fw", "GuestConfigFilePath", cfg.toString(), "SyncDir", sync.toString());
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    if (daemonA != null) {
+      daemonA.close();
+    }
+    if (daemonB != null) {
+      daemonB.close();
+    }
+  }
+
+  /** One node's agent: its own backend on its own daemon, with its own state directory. */
+  private final class Node implements AutoCloseable {
+    final PrivateLibvirtd daemon;
+    final LibvirtBackend backend;
+    final ResourceAgent agent;
+
+    Node(PrivateLibvirtd daemon, String stateDir) throws Exception {
+      this.daemon = daemon;
+      this.backend =
+          new LibvirtBackend(
+              new KvmSettings(
+                  daemon.uri(),
+                  work.resolve(stateDir),
+                  "unused://%h",
+                  Optional.empty(),
+                  4,
+                  Duration.ofSeconds(3)),
+              Ticker.SYSTEM);
+      backend.connect(Deadline.in(Duration.ofSeconds(10)));
+      this.agent = new ResourceAgent(backend, Ticker.SYSTEM);
+    }
+
+    String maxVcpus() throws Exception {
+      return daemon.virsh("vcpucount", "fw", "--config", "--maximum").trim();
+    }
+
+    void editVcpus(int n) throws Exception {
+      String changed =
+          daemon
+              .virsh("dumpxml", "--inactive", "fw")
+              .replaceAll("<vcpu placement='static'>\\d+</vcpu>", "<vcpu>" + n + "</vcpu>");
+      Path f = Files.writeString(work.resolve("edit-" + n + ".xml"), changed);
+      daemon.virsh("define", f.toString());
+    }
+
+    @Override
+    public void close() {
+      backend.close();
+    }
+  }
+
+  private String sharedFile() throws IOException {
+    return Files.readString(shared.resolve("fw.xml"));
+  }
+
+  private String syncCopy() throws IOException {
+    return Files.readString(shared.resolve("sync/fw.xml"));
+  }
+
+  /** A runs the guest, then its host "crashes": the guest dies, the agent dies, nothing synced. */
+  private void aRunsThenCrashes() throws Exception {
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(daemonA.virsh("domstate", "fw").trim()).isEqualTo("running");
+    }
+    daemonA.virsh("destroy", "fw"); // the definition stays on A, as after a real crash
+  }
+
+  /** B starts it from the shared file, the administrator gives it 4 vCPUs, B takes it offline. */
+  private void bRunsEditsAndStops() throws Exception {
+    try (Node b = new Node(daemonB, "state-b")) {
+      assertThat(b.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      b.editVcpus(4);
+      assertThat(b.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
+    }
+    assertThat(sharedFile()).as("B's offline wrote its edit back").contains(">4</vcpu>");
+    assertThat(syncCopy()).contains(">4</vcpu>");
+  }
+
+  @Test
+  void aNodeThatKeptAnOldDefinitionStartsFromTheNewerSharedFileAndDoesNotUndoIt() throws Exception {
+    aRunsThenCrashes();
+    bRunsEditsAndStops();
+
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(a.maxVcpus()).as("A starts B's edit, not its own old definition").isEqualTo("4");
+      assertThat(a.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
+    }
+    assertThat(sharedFile()).as("A's offline does not undo B's edit").contains(">4</vcpu>");
+    assertThat(syncCopy()).contains(">4</vcpu>");
+  }
+
+  @Test
+  void aNodeThatDidNotRunTheGuestSinceNeverWritesItsDefinitionBack() throws Exception {
+    aRunsThenCrashes();
+    bRunsEditsAndStops();
+    String before = sharedFile();
+
+    try (Node a = new Node(daemonA, "state-a")) {
+      // The engine cleans up on A when A comes back; A's old definition is still there, inactive.
+      EntryResult clean = a.agent.clean(guest, CleanReason.UNEXPECTED_OFFLINE);
+      assertThat(clean.exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(a.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
+    }
+    assertThat(sharedFile()).as("A's clean and offline leave B's file alone").isEqualTo(before);
+    assertThat(syncCopy()).contains(">4</vcpu>");
+  }
+
+  @Test
+  void aChangeMadeWhileTheGuestRanHereReachesTheSharedFile() throws Exception {
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      a.editVcpus(3); // virsh define while it runs here: what this node runs
+      assertThat(a.agent.clean(guest, CleanReason.UNEXPECTED_OFFLINE).exec())
+          .isEqualTo(ExecStatus.DONE);
+    }
+    assertThat(sharedFile()).contains(">3</vcpu>");
+    assertThat(syncCopy()).contains(">3</vcpu>");
+    try (Node b = new Node(daemonB, "state-b")) {
+      assertThat(b.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(b.maxVcpus()).isEqualTo("3");
+    }
+  }
+
+  @Test
+  void vmconfigsyncPushesWhatRunsHereEvenOverAFileChangedElsewhere() throws Exception {
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      // Someone else rewrites the shared file while A runs the guest.
+      Files.writeString(
+          shared.resolve("fw.xml"), Guests.testXml("fw").replace(">1</vcpu>", ">2</vcpu>"));
+      a.editVcpus(5);
+      EntryResult push = a.agent.action(guest, "vmconfigsync", java.util.List.of());
+      assertThat(push.exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(push.output()).startsWith("configuration written to ");
+      assertThat(sharedFile()).contains(">5</vcpu>");
+      assertThat(a.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
+    }
+    assertThat(sharedFile()).contains(">5</vcpu>");
+  }
+}
