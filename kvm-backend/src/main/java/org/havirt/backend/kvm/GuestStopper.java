@@ -52,6 +52,7 @@ final class GuestStopper {
                 if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
                   return false;
                 }
+                noteRunning(name);
                 NativeCalls.shutdown(dom);
                 return true;
               } finally {
@@ -82,6 +83,7 @@ final class GuestStopper {
           Domain dom = LibvirtBackend.lookup(c, name);
           try {
             if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              noteRunning(name);
               NativeCalls.destroy(dom);
             }
             return null;
@@ -109,8 +111,18 @@ final class GuestStopper {
             if (PeerGuard.isActive(NativeCalls.state(dom)[0])) {
               return null; // something started it again meanwhile: leave it alone
             }
-            files.writeBack(guest, dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML));
+            // Forward only: skipped (and logged) unless this node ran it since it last read or
+            // wrote the shared files and nobody else wrote them since.
+            String xml = dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
+            GuestFiles.Outcome synced = files.writeBack(guest, xml, true);
             if (files.definedByAgent(name)) {
+              if (!synced.skipped().isEmpty()) {
+                // The definition goes, and the shared files do not hold it: keep it.
+                log.info(
+                    "guest definition kept before undefine guest={} copy={}",
+                    name,
+                    files.keepCopy(name, xml));
+              }
               undefineOurs(dom, name);
             }
             return null;
@@ -118,6 +130,18 @@ final class GuestStopper {
             LibvirtBackend.free(dom);
           }
         });
+  }
+
+  /**
+   * Records that the guest ran here, so that its definition is written back once stopped. Failing
+   * to record never blocks the stop: the write-back is then skipped, which loses nothing.
+   */
+  private void noteRunning(String name) {
+    try {
+      files.ranHere(name);
+    } catch (BackendException e) {
+      log.warn("guest run not recorded guest={} err={}", name, e.getMessage());
+    }
   }
 
   /**
