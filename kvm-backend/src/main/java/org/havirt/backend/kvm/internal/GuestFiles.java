@@ -125,6 +125,16 @@ public final class GuestFiles {
       throws BackendException {
     String name = guest.guestName();
     synchronized (lock(name)) {
+      Optional<Path> configured = guest.meaningful("GuestConfigFilePath").map(Path::of);
+      if (configured.isPresent() && !Files.exists(configured.get())) {
+        // Nothing newer to take. The next write-back of what runs here creates the file.
+        log.warn(
+            "guest starts from its local definition guest={} reason=GuestConfigFilePath {} does"
+                + " not exist",
+            name,
+            configured.get());
+        return Optional.empty();
+      }
       Optional<Definition> def = definitionFor(guest);
       if (def.isEmpty()) {
         return Optional.empty(); // nothing shared to compare with: the local definition it is

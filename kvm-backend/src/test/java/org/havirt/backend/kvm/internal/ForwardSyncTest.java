@@ -1,12 +1,14 @@
 package org.havirt.backend.kvm.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.havirt.types.backend.AttributeValue;
+import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.GuestSpec;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -203,5 +205,22 @@ class ForwardSyncTest {
             java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(copy)))
         .isEqualTo("rw-------");
+  }
+
+  @Test
+  void aMissingConfigFileLeavesTheLocalDefinitionAndAnInvalidOneRefusesTheStart() throws Exception {
+    GuestFiles a = node("a");
+    definesAndRuns(a);
+    Files.delete(cfg);
+    assertThat(a.newerShared(guest, V4)).isEmpty();
+    assertThat(a.writeBack(guest, V4, true).written()).as("recreated").contains(cfg);
+    Files.writeString(cfg, "<domain><name>vm1</name");
+    assertThatThrownBy(() -> a.newerShared(guest, V4))
+        .isInstanceOfSatisfying(
+            BackendException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(BackendException.Kind.MISCONFIGURED);
+              assertThat(e.getMessage()).contains("is not a valid domain XML");
+            });
   }
 }
