@@ -114,6 +114,7 @@ class KvmConfigForwardIT {
       assertThat(daemonA.virsh("domstate", "fw").trim()).isEqualTo("running");
     }
     daemonA.virsh("destroy", "fw"); // the definition stays on A, as after a real crash
+    Files.writeString(work.resolve("a-old.xml"), daemonA.virsh("dumpxml", "--inactive", "fw"));
   }
 
   /** B starts it from the shared file, the administrator gives it 4 vCPUs, B takes it offline. */
@@ -135,6 +136,12 @@ class KvmConfigForwardIT {
     try (Node a = new Node(daemonA, "state-a")) {
       assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
       assertThat(a.maxVcpus()).as("A starts B's edit, not its own old definition").isEqualTo("4");
+      try (var kept = Files.list(work.resolve("state-a/kept"))) {
+        assertThat(kept.toList())
+            .as("A's replaced definition is kept")
+            .singleElement()
+            .satisfies(f -> assertThat(Files.readString(f)).contains(">1</vcpu>"));
+      }
       assertThat(a.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
     }
     assertThat(sharedFile()).as("A's offline does not undo B's edit").contains(">4</vcpu>");
@@ -151,6 +158,13 @@ class KvmConfigForwardIT {
       // The engine cleans up on A when A comes back; A's old definition is still there, inactive.
       EntryResult clean = a.agent.clean(guest, CleanReason.UNEXPECTED_OFFLINE);
       assertThat(clean.exec()).isEqualTo(ExecStatus.DONE);
+      // Nor does the operator's vmconfigsync while the guest does not run here; it says why.
+      daemonA.virsh("define", work.resolve("a-old.xml").toString());
+      EntryResult sync = a.agent.action(guest, "vmconfigsync", java.util.List.of());
+      assertThat(sync.exec()).isEqualTo(ExecStatus.FAILED);
+      assertThat(sync.output())
+          .contains("not written: " + shared.resolve("fw.xml") + ": the guest has not run on this")
+          .endsWith("to push this node's definition, run vmconfigsync while the guest runs here");
       assertThat(a.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
     }
     assertThat(sharedFile()).as("A's clean and offline leave B's file alone").isEqualTo(before);
