@@ -34,6 +34,7 @@ class KvmConfigForwardIT {
   PrivateLibvirtd daemonB;
   Path shared;
   GuestSpec guest;
+  Runnable detach = () -> {};
 
   @BeforeEach
   void setUp() throws Exception {
@@ -50,6 +51,7 @@ class KvmConfigForwardIT {
 
   @AfterEach
   void tearDown() throws IOException {
+    detach.run();
     if (daemonA != null) {
       daemonA.close();
     }
@@ -99,6 +101,28 @@ class KvmConfigForwardIT {
     }
   }
 
+  /** Collects what {@code logger} logs from now on, formatted. */
+  private java.util.List<String> logsOf(String logger) {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    var target = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(logger);
+    target.addAppender(appender);
+    detach = () -> target.detachAppender(appender);
+    return new java.util.AbstractList<>() {
+      @Override
+      public String get(int i) {
+        var e = appender.list.get(i);
+        return e.getLevel() + " " + e.getFormattedMessage();
+      }
+
+      @Override
+      public int size() {
+        return appender.list.size();
+      }
+    };
+  }
+
   private String sharedFile() throws IOException {
     return Files.readString(shared.resolve("fw.xml"));
   }
@@ -133,8 +157,22 @@ class KvmConfigForwardIT {
     aRunsThenCrashes();
     bRunsEditsAndStops();
 
+    java.util.List<String> logged = logsOf("org.havirt.backend.kvm.StartDefinition");
+    String uuidA = daemonA.virsh("domuuid", "fw").trim();
+    assertThat(daemonB.virsh("list", "--all", "--name")).doesNotContain("fw");
     try (Node a = new Node(daemonA, "state-a")) {
       assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(sharedFile()).as("B's UUID").doesNotContain(uuidA);
+      assertThat(daemonA.virsh("domuuid", "fw").trim()).as("A's UUID is kept").isEqualTo(uuidA);
+      assertThat(logged)
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith(
+                          "WARN guest redefined from shared file guest=fw from="
+                              + shared.resolve("fw.xml")
+                              + " reason=")
+                      .contains(" previous=" + work.resolve("state-a/kept")));
       assertThat(a.maxVcpus()).as("A starts B's edit, not its own old definition").isEqualTo("4");
       try (var kept = Files.list(work.resolve("state-a/kept"))) {
         assertThat(kept.toList())
@@ -154,10 +192,23 @@ class KvmConfigForwardIT {
     bRunsEditsAndStops();
     String before = sharedFile();
 
+    java.util.List<String> logged = logsOf("org.havirt.backend.kvm.internal.GuestFiles");
     try (Node a = new Node(daemonA, "state-a")) {
       // The engine cleans up on A when A comes back; A's old definition is still there, inactive.
       EntryResult clean = a.agent.clean(guest, CleanReason.UNEXPECTED_OFFLINE);
       assertThat(clean.exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(logged)
+          .contains(
+              "WARN guest config write-back skipped guest=fw file="
+                  + shared.resolve("fw.xml")
+                  + " reason=the file changed since this node last read or wrote it (another"
+                  + " node or an administrator wrote it); the definition here is not newer");
+      try (var kept = Files.list(work.resolve("state-a/kept"))) {
+        assertThat(kept.toList())
+            .as("the agent's definition, undefined without a write-back, is kept")
+            .singleElement()
+            .satisfies(f -> assertThat(Files.readString(f)).contains(">1</vcpu>"));
+      }
       // Nor does the operator's vmconfigsync while the guest does not run here; it says why.
       daemonA.virsh("define", work.resolve("a-old.xml").toString());
       EntryResult sync = a.agent.action(guest, "vmconfigsync", java.util.List.of());
@@ -202,5 +253,25 @@ class KvmConfigForwardIT {
       assertThat(a.agent.offline(guest).exec()).isEqualTo(ExecStatus.DONE);
     }
     assertThat(sharedFile()).contains(">5</vcpu>");
+  }
+
+  @Test
+  void aManagedSaveImageKeepsItsDefinition() throws Exception {
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+    }
+    daemonA.virsh("managedsave", "fw"); // saved here, behind the agent's back
+    bRunsEditsAndStops();
+    java.util.List<String> logged = logsOf("org.havirt.backend.kvm.StartDefinition");
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(guest).exec()).isEqualTo(ExecStatus.DONE);
+      assertThat(a.maxVcpus()).as("restored with the definition it was saved with").isEqualTo("1");
+      assertThat(logged)
+          .anySatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith("WARN guest not redefined from shared file guest=fw")
+                      .contains("a managed save image exists here"));
+    }
   }
 }
