@@ -52,7 +52,7 @@ final class GuestStopper {
                 if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
                   return false;
                 }
-                noteRunning(name);
+                files.ranHere(guest); // what this node runs: written back once stopped
                 NativeCalls.shutdown(dom);
                 return true;
               } finally {
@@ -83,7 +83,7 @@ final class GuestStopper {
           Domain dom = LibvirtBackend.lookup(c, name);
           try {
             if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-              noteRunning(name);
+              files.ranHere(guest); // what this node runs: written back once stopped
               NativeCalls.destroy(dom);
             }
             return null;
@@ -115,14 +115,7 @@ final class GuestStopper {
             // wrote the shared files and nobody else wrote them since.
             String xml = dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
             GuestFiles.Outcome synced = files.writeBack(guest, xml, true);
-            if (files.definedByAgent(name)) {
-              if (!synced.skipped().isEmpty()) {
-                // The definition goes, and the shared files do not hold it: keep it.
-                log.info(
-                    "guest definition kept before undefine guest={} copy={}",
-                    name,
-                    files.keepCopy(name, xml));
-              }
+            if (files.definedByAgent(name) && keptIfUnsynced(name, xml, synced)) {
               undefineOurs(dom, name);
             }
             return null;
@@ -133,14 +126,24 @@ final class GuestStopper {
   }
 
   /**
-   * Records that the guest ran here, so that its definition is written back once stopped. Failing
-   * to record never blocks the stop: the write-back is then skipped, which loses nothing.
+   * Before the agent's definition goes: when the shared files do not hold it (a write-back was
+   * skipped), keeps a copy in the state directory. Returns false when that copy cannot be made:
+   * then the definition stays, so nothing is lost.
    */
-  private void noteRunning(String name) {
+  private boolean keptIfUnsynced(String name, String xml, GuestFiles.Outcome synced) {
+    if (synced.skipped().isEmpty()) {
+      return true;
+    }
     try {
-      files.ranHere(name);
+      log.info(
+          "guest definition kept before undefine guest={} copy={}",
+          name,
+          files.keepCopy(name, xml));
+      return true;
     } catch (BackendException e) {
-      log.warn("guest run not recorded guest={} err={}", name, e.getMessage());
+      log.warn(
+          "guest definition kept guest={} reason=no copy could be saved: {}", name, e.getMessage());
+      return false;
     }
   }
 

@@ -235,7 +235,7 @@ public final class LibvirtBackend implements VmBackend {
     Integer last = syncedXmlHash.put(guest.guestName(), xml.hashCode());
     if (last == null || last != xml.hashCode()) {
       try {
-        files.ranHere(guest.guestName()); // active here: what this node runs
+        files.ranHere(guest); // active here: what this node runs
         List<java.nio.file.Path> written = files.writeBack(guest, xml, false).written();
         if (!written.isEmpty()) {
           log.info("guest config resynced guest={} files={}", guest.guestName(), written);
@@ -288,7 +288,7 @@ public final class LibvirtBackend implements VmBackend {
               StartDefinition.refresh(c, dom, guest, files);
             }
             if (!PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-              files.ranHere(name); // before the create: a start past its deadline still ran here
+              files.ranHere(guest); // before the create: a start past its deadline still ran here
               Domain toStart = drMedia.prepare(c, dom, guest);
               try {
                 toStart.create();

@@ -144,7 +144,7 @@ public final class GuestFiles {
         return Optional.empty(); // nobody wrote it since: ours is as new or newer
       }
       if (def.get().xml().equals(localXml)) {
-        records.store(name, rec.withBases(current(guest, def.get())));
+        remember(name, rec.withBases(current(guest, def.get())));
         return Optional.empty();
       }
       return def;
@@ -158,16 +158,23 @@ public final class GuestFiles {
   public void synced(GuestSpec guest, Definition def) throws BackendException {
     String name = guest.guestName();
     synchronized (lock(name)) {
-      records.store(name, records.load(name).withRan(false).withBases(current(guest, def)));
+      remember(name, records.load(name).withRan(false).withBases(current(guest, def)));
     }
   }
 
-  /** Records that {@code guest} runs (or is about to run) on this node. */
-  public void ranHere(String guest) throws BackendException {
-    synchronized (lock(guest)) {
-      SyncRecords.Record rec = records.load(guest);
+  /**
+   * Records that {@code guest} runs (or is about to run) on this node. A guest without
+   * GuestConfigFilePath or SyncDir has nothing to record.
+   */
+  public void ranHere(GuestSpec guest) {
+    String name = guest.guestName();
+    if (targets(guest).isEmpty()) {
+      return;
+    }
+    synchronized (lock(name)) {
+      SyncRecords.Record rec = records.load(name);
       if (!rec.ran()) {
-        records.store(guest, rec.withRan(true));
+        remember(name, rec.withRan(true));
       }
     }
   }
@@ -202,7 +209,9 @@ public final class GuestFiles {
           skipped.add(target + ": " + why);
         }
       }
-      records.store(name, rec.withRan(rec.ran() && !stopped).withBases(bases));
+      if (!bases.isEmpty() || rec.ran()) {
+        remember(name, rec.withRan(rec.ran() && !stopped).withBases(bases));
+      }
       return new Outcome(List.copyOf(written), List.copyOf(skipped));
     }
   }
@@ -226,7 +235,7 @@ public final class GuestFiles {
         }
         bases.put(target, sha);
       }
-      records.store(name, rec.withRan(true).withBases(bases));
+      remember(name, rec.withRan(true).withBases(bases));
       return List.copyOf(written);
     }
   }
@@ -267,6 +276,19 @@ public final class GuestFiles {
     }
     return "the file changed since this node last read or wrote it (another node or an"
         + " administrator wrote it); the definition here is not newer";
+  }
+
+  /**
+   * Stores a record; a failure is logged and never fails the start or stop that asked. A record not
+   * stored leaves the old one (or none), and with it later write-backs are skipped, never wrongly
+   * made: the safe side.
+   */
+  private void remember(String guest, SyncRecords.Record rec) {
+    try {
+      records.store(guest, rec);
+    } catch (BackendException e) {
+      log.warn("guest config record not stored guest={} err={}", guest, e.getMessage());
+    }
   }
 
   /** The current state of every configured file, with {@code def}'s source as read. */

@@ -57,7 +57,7 @@ class ForwardSyncTest {
   /** What a start does: define from the file (nothing defined yet), then run. */
   private void definesAndRuns(GuestFiles node) throws Exception {
     node.synced(guest, node.definitionFor(guest).orElseThrow());
-    node.ranHere("vm1");
+    node.ranHere(guest);
   }
 
   @Test
@@ -91,7 +91,7 @@ class ForwardSyncTest {
     assertThat(aRestarted.newerShared(guest, V1)).get().extracting(d -> d.xml()).isEqualTo(V4);
     aRestarted.synced(guest, aRestarted.newerShared(guest, V1).orElseThrow());
     assertThat(aRestarted.newerShared(guest, V4)).as("in step now").isEmpty();
-    aRestarted.ranHere("vm1");
+    aRestarted.ranHere(guest);
     assertThat(aRestarted.writeBack(guest, xml(6), true).written()).hasSize(2);
     assertThat(cfg).hasContent(xml(6));
   }
@@ -108,7 +108,7 @@ class ForwardSyncTest {
     assertThat(cfg).hasContent(V2);
     // Its own file unchanged since: the local definition is the newer one, and starts.
     assertThat(a.newerShared(guest, V4)).isEmpty();
-    a.ranHere("vm1");
+    a.ranHere(guest);
     assertThat(a.writeBack(guest, V4, true).written()).hasSize(2);
     assertThat(cfg).hasContent(V4);
   }
@@ -116,7 +116,7 @@ class ForwardSyncTest {
   @Test
   void aNodeWithoutARecordProvesNothingUntilItsDefinitionMatches() throws Exception {
     GuestFiles upgraded = node("old");
-    upgraded.ranHere("vm1"); // it ran here, but it never recorded what it read
+    upgraded.ranHere(guest); // it ran here, but it never recorded what it read
     GuestFiles.Outcome out = upgraded.writeBack(guest, V2, true);
     assertThat(out.written()).as("the sync copy is absent: nothing to overwrite").hasSize(1);
     assertThat(out.skipped())
@@ -129,7 +129,7 @@ class ForwardSyncTest {
     assertThat(upgraded.newerShared(guest, V2)).isPresent();
     // ... and a local definition equal to it puts the node in step.
     assertThat(upgraded.newerShared(guest, V1)).isEmpty();
-    upgraded.ranHere("vm1");
+    upgraded.ranHere(guest);
     assertThat(upgraded.writeBack(guest, V4, false).written()).contains(cfg);
   }
 
@@ -150,11 +150,11 @@ class ForwardSyncTest {
     GuestFiles a = node("a");
     Files.writeString(syncCopy, V2);
     Files.writeString(cfg, V2);
-    a.ranHere("vm1");
+    a.ranHere(guest);
     GuestFiles.Outcome out = a.writeBack(guest, V2, true);
     assertThat(out.written()).isEmpty();
     assertThat(out.skipped()).isEmpty();
-    a.ranHere("vm1");
+    a.ranHere(guest);
     assertThat(a.writeBack(guest, V4, true).written()).hasSize(2);
   }
 
@@ -222,5 +222,23 @@ class ForwardSyncTest {
               assertThat(e.kind()).isEqualTo(BackendException.Kind.MISCONFIGURED);
               assertThat(e.getMessage()).contains("is not a valid domain XML");
             });
+  }
+
+  @Test
+  void aGuestWithoutSharedFilesLeavesNoRecordAndAnUnusableStateDirFailsNothing() throws Exception {
+    GuestSpec bare = new GuestSpec("r", Map.of("GuestName", new AttributeValue.Scalar("vm1")));
+    GuestFiles a = node("a");
+    a.ranHere(bare);
+    assertThat(a.writeBack(bare, V1, true))
+        .isEqualTo(new GuestFiles.Outcome(java.util.List.of(), java.util.List.of()));
+    assertThat(dir.resolve("a")).doesNotExist();
+
+    Path notADir = Files.writeString(dir.resolve("blocked"), "");
+    GuestFiles b = new GuestFiles(notADir);
+    b.synced(guest, b.definitionFor(guest).orElseThrow()); // logged, not thrown
+    b.ranHere(guest); // logged, not thrown
+    GuestFiles.Outcome out = b.writeBack(guest, V4, true);
+    assertThat(out.written()).as("nothing recorded, nothing proven").isEmpty();
+    assertThat(cfg).hasContent(V1);
   }
 }
