@@ -274,4 +274,37 @@ class KvmConfigForwardIT {
                       .contains("a managed save image exists here"));
     }
   }
+
+  @Test
+  void resyncWhileRunningNeverOverwritesAFileChangedByHand() throws Exception {
+    GuestSpec resync =
+        Guests.spec(
+            "fw",
+            "GuestConfigFilePath",
+            shared.resolve("fw.xml").toString(),
+            "SyncDir",
+            shared.resolve("sync").toString(),
+            "ResyncVMCfg",
+            "1");
+    java.util.List<String> logged = logsOf("org.havirt.backend.kvm.internal.GuestFiles");
+    try (Node a = new Node(daemonA, "state-a")) {
+      assertThat(a.agent.online(resync).exec()).isEqualTo(ExecStatus.DONE);
+      a.editVcpus(2);
+      a.agent.monitor(resync);
+      assertThat(sharedFile()).as("what runs here moves forward").contains(">2</vcpu>");
+      String byHand = Guests.testXml("fw").replace(">1</vcpu>", ">7</vcpu>");
+      Files.writeString(shared.resolve("fw.xml"), byHand);
+      a.editVcpus(3);
+      a.agent.monitor(resync);
+      assertThat(sharedFile()).as("the hand-written file stays").isEqualTo(byHand);
+      assertThat(syncCopy()).as("the untouched copy moves on").contains(">3</vcpu>");
+      assertThat(logged)
+          .anySatisfy(
+              l ->
+                  assertThat(l)
+                      .startsWith(
+                          "WARN guest config write-back skipped guest=fw file="
+                              + shared.resolve("fw.xml")));
+    }
+  }
 }
