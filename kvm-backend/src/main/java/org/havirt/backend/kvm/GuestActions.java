@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.havirt.backend.kvm.internal.DomainXml;
+import org.havirt.backend.kvm.internal.GuestFiles;
+import org.havirt.backend.kvm.internal.NativeCalls;
 import org.havirt.types.Deadline;
 import org.havirt.types.backend.ActionOutput;
 import org.havirt.types.backend.BackendException;
@@ -50,21 +52,56 @@ final class GuestActions {
             + ")");
   }
 
-  /** Writes the persistent XML to GuestConfigFilePath and SyncDir. */
+  /**
+   * Writes the persistent XML to GuestConfigFilePath and SyncDir. While the guest runs here this is
+   * the operator pushing what this node runs: written whatever the files hold. Otherwise the
+   * forward-only rule applies (GuestFiles), and files it leaves alone are named with the reason.
+   */
   private ActionOutput configSync(GuestSpec guest, Deadline deadline) throws BackendException {
     if (guest.meaningful("GuestConfigFilePath").isEmpty()
         && guest.meaningful("SyncDir").isEmpty()) {
       return new ActionOutput(
           false, "neither GuestConfigFilePath nor SyncDir is set: nothing to write");
     }
-    String xml = persistentXml(guest, deadline);
-    List<Path> written = backend.files().writeBack(guest, xml);
-    return new ActionOutput(
-        true,
-        written.isEmpty()
-            ? "configuration already up to date"
-            : "configuration written to "
-                + String.join(", ", written.stream().map(Path::toString).toList()));
+    String name = guest.guestName();
+    Connect c = backend.connection(deadline);
+    GuestFiles files = backend.files();
+    GuestFiles.Outcome out =
+        backend
+            .pool()
+            .run(
+                "sync config of " + name,
+                deadline,
+                () -> {
+                  Domain dom = LibvirtBackend.lookup(c, name);
+                  if (dom == null) {
+                    throw new BackendException(
+                        BackendException.Kind.NOT_FOUND,
+                        "guest " + name + " is not defined on this host");
+                  }
+                  try {
+                    String xml = dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
+                    return PeerGuard.isActive(NativeCalls.state(dom)[0])
+                        ? new GuestFiles.Outcome(files.push(guest, xml), List.of())
+                        : files.writeBack(guest, xml, false);
+                  } finally {
+                    LibvirtBackend.free(dom);
+                  }
+                });
+    StringBuilder text = new StringBuilder();
+    if (!out.written().isEmpty()) {
+      text.append("configuration written to ")
+          .append(String.join(", ", out.written().stream().map(Path::toString).toList()));
+    } else if (out.skipped().isEmpty()) {
+      text.append("configuration already up to date");
+    }
+    for (String skipped : out.skipped()) {
+      text.append(text.length() == 0 ? "" : "\n").append("not written: ").append(skipped);
+    }
+    if (!out.skipped().isEmpty()) {
+      text.append("\nto push this node's definition, run vmconfigsync while the guest runs here");
+    }
+    return new ActionOutput(out.skipped().isEmpty(), text.toString());
   }
 
   /** Lists the guest's disk and CD-ROM sources and checks each is readable here. */

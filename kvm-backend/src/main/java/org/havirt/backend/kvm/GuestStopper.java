@@ -52,6 +52,7 @@ final class GuestStopper {
                 if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
                   return false;
                 }
+                files.ranHere(guest); // what this node runs: written back once stopped
                 NativeCalls.shutdown(dom);
                 return true;
               } finally {
@@ -82,6 +83,7 @@ final class GuestStopper {
           Domain dom = LibvirtBackend.lookup(c, name);
           try {
             if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              files.ranHere(guest); // what this node runs: written back once stopped
               NativeCalls.destroy(dom);
             }
             return null;
@@ -109,8 +111,11 @@ final class GuestStopper {
             if (PeerGuard.isActive(NativeCalls.state(dom)[0])) {
               return null; // something started it again meanwhile: leave it alone
             }
-            files.writeBack(guest, dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML));
-            if (files.definedByAgent(name)) {
+            // Forward only: skipped (and logged) unless this node ran it since it last read or
+            // wrote the shared files and nobody else wrote them since.
+            String xml = dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
+            GuestFiles.Outcome synced = files.writeBack(guest, xml, true);
+            if (files.definedByAgent(name) && keptIfUnsynced(name, xml, synced)) {
               undefineOurs(dom, name);
             }
             return null;
@@ -118,6 +123,28 @@ final class GuestStopper {
             LibvirtBackend.free(dom);
           }
         });
+  }
+
+  /**
+   * Before the agent's definition goes: when the shared files do not hold it (a write-back was
+   * skipped), keeps a copy in the state directory. Returns false when that copy cannot be made:
+   * then the definition stays, so nothing is lost.
+   */
+  private boolean keptIfUnsynced(String name, String xml, GuestFiles.Outcome synced) {
+    if (synced.skipped().isEmpty()) {
+      return true;
+    }
+    try {
+      log.info(
+          "guest definition kept before undefine guest={} copy={}",
+          name,
+          files.keepCopy(name, xml));
+      return true;
+    } catch (BackendException e) {
+      log.warn(
+          "guest definition kept guest={} reason=no copy could be saved: {}", name, e.getMessage());
+      return false;
+    }
   }
 
   /**

@@ -226,13 +226,17 @@ public final class LibvirtBackend implements VmBackend {
         });
   }
 
-  /** ResyncVMCfg: writes the persistent XML back whenever it changed since the last write. */
+  /**
+   * ResyncVMCfg: writes the persistent XML back whenever it changed since the last attempt, under
+   * the forward-only rule (a shared file changed by others meanwhile is left alone and logged).
+   */
   private void resync(GuestSpec guest, Domain dom) throws LibvirtException {
     String xml = dom.getXMLDesc(PERSISTENT_XML);
     Integer last = syncedXmlHash.put(guest.guestName(), xml.hashCode());
     if (last == null || last != xml.hashCode()) {
       try {
-        List<java.nio.file.Path> written = files.writeBack(guest, xml);
+        files.ranHere(guest); // active here: what this node runs
+        List<java.nio.file.Path> written = files.writeBack(guest, xml, false).written();
         if (!written.isEmpty()) {
           log.info("guest config resynced guest={} files={}", guest.guestName(), written);
         }
@@ -279,22 +283,12 @@ public final class LibvirtBackend implements VmBackend {
           Domain dom = lookup(c, name);
           try {
             if (dom == null) {
-              GuestFiles.Definition def =
-                  files
-                      .definitionFor(guest)
-                      .orElseThrow(
-                          () ->
-                              new BackendException(
-                                  BackendException.Kind.MISCONFIGURED,
-                                  "guest "
-                                      + name
-                                      + " is not defined on this host, and neither "
-                                      + "GuestConfigFilePath nor SyncDir holds its definition"));
-              dom = c.domainDefineXML(def.xml());
-              files.markDefinedByAgent(name);
-              log.info("guest defined guest={} from={}", name, def.source());
+              dom = StartDefinition.define(c, guest, files);
+            } else if (!PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              StartDefinition.refresh(c, dom, guest, files);
             }
             if (!PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+              files.ranHere(guest); // before the create: a start past its deadline still ran here
               Domain toStart = drMedia.prepare(c, dom, guest);
               try {
                 toStart.create();

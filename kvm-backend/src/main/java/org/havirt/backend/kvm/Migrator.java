@@ -65,7 +65,7 @@ final class Migrator {
                 "read config of " + name,
                 deadline,
                 () -> dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML));
-        backend.files().writeBack(guest, xml);
+        backend.files().writeBack(guest, xml, false);
         backend.migrationStarting(name);
         log.info("migration started guest={} target={} uri={}", name, target.system(), destUri);
         Future<Domain> job =

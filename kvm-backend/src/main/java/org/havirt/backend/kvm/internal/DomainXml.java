@@ -71,6 +71,30 @@ public final class DomainXml {
     return "";
   }
 
+  /**
+   * Returns {@code xml} with its {@code <uuid>} set to {@code uuid} (added when missing). libvirt
+   * refuses to redefine a domain under another UUID, and a hand-written shared file often has none.
+   */
+  public static String withUuid(String xml, String uuid) {
+    Document doc = parse(xml);
+    Element el = child(doc.getDocumentElement(), "uuid");
+    if (el == null) {
+      el = doc.createElement("uuid");
+      Element name = child(doc.getDocumentElement(), "name");
+      doc.getDocumentElement()
+          .insertBefore(
+              el, name == null ? doc.getDocumentElement().getFirstChild() : name.getNextSibling());
+    }
+    el.setTextContent(uuid);
+    return serialize(doc);
+  }
+
+  /** Returns the domain's {@code <uuid>}, or empty text if it has none. */
+  public static String uuid(Document doc) {
+    Element el = child(doc.getDocumentElement(), "uuid");
+    return el == null ? "" : el.getTextContent().trim();
+  }
+
   /** Returns every {@code <disk>} of the domain with its source. */
   public static List<DiskSource> disks(Document doc) {
     List<DiskSource> out = new ArrayList<>();

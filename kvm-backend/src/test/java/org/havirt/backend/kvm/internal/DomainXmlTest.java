@@ -37,4 +37,18 @@ class DomainXmlTest {
                     "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain><name>&x;</name></domain>"))
         .hasMessageStartingWith("not well-formed XML");
   }
+
+  @Test
+  void withUuidSetsOrAddsTheUuidAndKeepsTheRest() {
+    String without = "<domain><name>vm1</name><vcpu>4</vcpu></domain>";
+    var added =
+        DomainXml.parse(DomainXml.withUuid(without, "11111111-2222-3333-4444-555555555555"));
+    assertThat(DomainXml.uuid(added)).isEqualTo("11111111-2222-3333-4444-555555555555");
+    assertThat(DomainXml.name(added)).isEqualTo("vm1");
+    assertThat(added.getElementsByTagName("vcpu").item(0).getTextContent()).isEqualTo("4");
+    String other = "<domain><name>vm1</name><uuid>aaaa</uuid></domain>";
+    assertThat(DomainXml.uuid(DomainXml.parse(DomainXml.withUuid(other, "bbbb"))))
+        .isEqualTo("bbbb");
+    assertThat(DomainXml.uuid(DomainXml.parse(without))).isEmpty();
+  }
 }

@@ -26,16 +26,16 @@ class GuestFilesTest {
   }
 
   @Test
-  void writeBackGoesToBothPlacesOnlyWhenChangedAndNewFilesAreOwnerOnly() throws Exception {
+  void pushGoesToBothPlacesOnlyWhenChangedAndNewFilesAreOwnerOnly() throws Exception {
     Path sync = Files.createDirectories(dir.resolve("sync"));
     Path cfg = dir.resolve("vm1.xml");
     GuestFiles f = new GuestFiles(dir.resolve("state"));
     GuestSpec g = spec("SyncDir", sync.toString(), "GuestConfigFilePath", cfg.toString());
-    assertThat(f.writeBack(g, "<domain/>")).containsExactly(cfg, sync.resolve("vm1.xml"));
-    assertThat(f.writeBack(g, "<domain/>")).isEmpty();
+    assertThat(f.push(g, "<domain/>")).containsExactly(cfg, sync.resolve("vm1.xml"));
+    assertThat(f.push(g, "<domain/>")).isEmpty();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cfg)))
         .isEqualTo("rw-------");
-    assertThat(f.writeBack(g, "<domain>2</domain>")).hasSize(2);
+    assertThat(f.push(g, "<domain>2</domain>")).hasSize(2);
     assertThat(cfg).hasContent("<domain>2</domain>");
     try (var s = Files.list(sync)) {
       assertThat(s).as("no temporary files left").hasSize(1);
@@ -45,8 +45,7 @@ class GuestFilesTest {
   @Test
   void aMissingDirectoryIsAClearError() {
     GuestFiles f = new GuestFiles(dir.resolve("state"));
-    assertThatThrownBy(
-            () -> f.writeBack(spec("SyncDir", dir.resolve("nope").toString()), "<domain/>"))
+    assertThatThrownBy(() -> f.push(spec("SyncDir", dir.resolve("nope").toString()), "<domain/>"))
         .isInstanceOfSatisfying(
             BackendException.class,
             e -> {
