@@ -125,8 +125,16 @@ class KvmFreezeIT {
     try {
       pause(Duration.ofMillis(1500));
       daemon.freeze();
+      long frozenAt = System.nanoTime();
       frozen.set(true);
-      pause(freeze);
+      pause(Duration.ofSeconds(2));
+      // The monitors' timeouts are explained: libvirtd is not answering (FaultOnMonitorTimeouts
+      // must not count them).
+      assertThat(
+              backend.controlTrouble(
+                  specs.get(0), Duration.ofSeconds(2), Deadline.in(Duration.ofSeconds(1))))
+          .hasValueSatisfying(t -> assertThat(t).contains("has not answered a liveness probe"));
+      pause(freeze.minus(Duration.ofSeconds(2)));
       frozen.set(false);
       daemon.thaw();
       long thawed = System.nanoTime();
@@ -143,6 +151,27 @@ class KvmFreezeIT {
             .as("%s after a %s freeze: %s", s.guestName(), freeze, last)
             .isEqualTo(ResourceState.ONLINE);
       }
+      Duration recovered = Duration.ofNanos(System.nanoTime() - thawed);
+      System.out.println(
+          "KvmFreezeIT: after a "
+              + freeze
+              + " freeze every guest was ONLINE "
+              + recovered.toMillis()
+              + " ms after the thaw");
+      // A window that reaches back into the freeze still explains a timeout after the thaw...
+      Duration sinceFreeze = Duration.ofNanos(System.nanoTime() - frozenAt);
+      assertThat(
+              backend.controlTrouble(specs.get(0), sinceFreeze, Deadline.in(Duration.ofSeconds(1))))
+          .hasValueSatisfying(t -> assertThat(t).contains("answered a liveness probe after"));
+      // ...and once the last late answer is out of the window, a fresh probe says healthy.
+      long healthyBy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      Optional<String> trouble;
+      do {
+        trouble =
+            backend.controlTrouble(
+                specs.get(0), Duration.ofMillis(500), Deadline.in(Duration.ofSeconds(1)));
+      } while (trouble.isPresent() && System.nanoTime() < healthyBy);
+      assertThat(trouble).as("controlTrouble after recovery").isEmpty();
     } finally {
       stop.set(true);
       for (Thread t : monitors) {

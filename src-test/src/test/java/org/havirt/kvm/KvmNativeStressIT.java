@@ -32,6 +32,7 @@ class KvmNativeStressIT {
       ProcessBuilder pb =
           new ProcessBuilder(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-XX:ErrorFile=" + work.resolve("hs_err_%p.log"),
                   "-cp",
                   System.getProperty("java.class.path"),
                   NativeStressMain.class.getName(),
@@ -60,17 +61,15 @@ class KvmNativeStressIT {
         Thread.sleep(700);
         daemon.restart();
         boolean ended = child.waitFor(SECONDS + 60, TimeUnit.SECONDS);
-        String log = Files.readString(out);
+        String log = Files.readString(out) + crashReports();
         assertThat(ended).as("the stress child ended; its output:%n%s", tail(log)).isTrue();
         assertThat(child.exitValue())
             .as("exit of the stress child; its output:%n%s", tail(log))
             .isZero();
         assertThat(log).contains("native stress survived");
-        List<String> dumps;
-        try (var files = Files.list(work)) {
-          dumps = files.map(Path::toString).filter(f -> f.contains("hs_err")).toList();
-        }
-        assertThat(dumps).isEmpty();
+        System.out.println(
+            "KvmNativeStressIT: "
+                + log.substring(log.lastIndexOf("native stress survived")).strip());
       } finally {
         daemon.thaw();
         child.destroyForcibly();
@@ -78,7 +77,23 @@ class KvmNativeStressIT {
     }
   }
 
+  /** The head of every JVM crash report the child left (its threads and native frames). */
+  private String crashReports() throws java.io.IOException {
+    StringBuilder sb = new StringBuilder();
+    try (var files = Files.list(work)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("hs_err")).toList()) {
+        List<String> lines = Files.readAllLines(f);
+        sb.append("\n--- ").append(f).append('\n');
+        lines.stream().limit(80).forEach(l -> sb.append(l).append('\n'));
+      }
+    }
+    return sb.toString();
+  }
+
   private static String tail(String s) {
-    return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
+    int hs = s.indexOf("\n--- ");
+    String head = hs < 0 ? s : s.substring(0, hs);
+    String crash = hs < 0 ? "" : s.substring(hs);
+    return (head.length() > 3000 ? head.substring(head.length() - 3000) : head) + crash;
   }
 }

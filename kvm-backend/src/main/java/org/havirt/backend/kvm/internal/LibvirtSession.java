@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.havirt.types.Deadline;
 import org.havirt.types.Ticker;
@@ -71,7 +71,23 @@ public final class LibvirtSession implements AutoCloseable {
   private final DomainEvents events;
   private final SocketWatch socket;
   private final Liveness liveness;
-  private final ExecutorService closer;
+
+  /**
+   * Every connection of the process not closed yet, even of sessions that are gone: libvirt still
+   * holds the JNA callbacks registered on it, and a callback garbage-collected with its Connect
+   * crashes the JVM when libvirt calls it ("JNA: callback object has been garbage collected", seen
+   * in KvmNativeStressIT for a connection left open by a close() that could not wait).
+   */
+  private static final Set<Generation> NOT_CLOSED = ConcurrentHashMap.newKeySet();
+
+  /** Closes connections for every session, off pool and event-loop threads; never shut down. */
+  private static final ExecutorService CLOSER =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "havirt-libvirt-closer");
+            t.setDaemon(true);
+            return t;
+          });
 
   // guarded by this
   private Generation current;
@@ -90,13 +106,6 @@ public final class LibvirtSession implements AutoCloseable {
     this.events = new DomainEvents(ticker, listener);
     this.socket = SocketWatch.forUri(uri);
     this.liveness = new Liveness(ticker);
-    this.closer =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "havirt-libvirt-closer");
-              t.setDaemon(true);
-              return t;
-            });
   }
 
   public String uri() {
@@ -190,18 +199,22 @@ public final class LibvirtSession implements AutoCloseable {
       Object socketBefore = socket.key();
       try {
         Generation g = open();
+        boolean late;
         synchronized (this) {
-          if (closed) {
-            g.retire();
-            return;
+          late = closed;
+          if (!late) {
+            current = g;
+            unclosed.add(g);
+            phase = Phase.IDLE;
+            backoffNanos = MIN_BACKOFF.toNanos();
+            lastFailure = "";
+            liveness.up();
+            notifyAll();
           }
-          current = g;
-          unclosed.add(g);
-          phase = Phase.IDLE;
-          backoffNanos = MIN_BACKOFF.toNanos();
-          lastFailure = "";
-          liveness.up();
-          notifyAll();
+        }
+        if (late) {
+          closeNow(g); // opened while the session closed: nobody has used it
+          return;
         }
         log.info("libvirt connected uri={}", uri);
         listener.onVmEvent(null, "connected to " + uri);
@@ -246,6 +259,7 @@ public final class LibvirtSession implements AutoCloseable {
     EventLoop.ensureStarted();
     Connect c = new Connect(uri);
     Generation g = new Generation(c, this::closeLater);
+    NOT_CLOSED.add(g);
     try {
       // No client keepalive (virConnectSetKeepAlive), on purpose. Workaround: when it gives up on
       // a frozen libvirtd, libvirt 9.0 closes the client from its event loop while other threads
@@ -346,11 +360,7 @@ public final class LibvirtSession implements AutoCloseable {
 
   /** Closes on the closer thread: never on a pool thread or libvirt's event-loop thread. */
   private void closeLater(Generation g) {
-    try {
-      closer.execute(() -> closeNow(g));
-    } catch (RejectedExecutionException e) {
-      // the session closed and gave up waiting: the process is leaving; leave it open
-    }
+    CLOSER.execute(() -> closeNow(g));
   }
 
   private void closeNow(Generation g) {
@@ -365,6 +375,7 @@ public final class LibvirtSession implements AutoCloseable {
     } catch (LibvirtException e) {
       // already gone
     }
+    NOT_CLOSED.remove(g);
     synchronized (this) {
       unclosed.remove(g);
       notifyAll();
@@ -417,6 +428,5 @@ public final class LibvirtSession implements AutoCloseable {
             CLOSE_WAIT);
       }
     }
-    closer.shutdown();
   }
 }
