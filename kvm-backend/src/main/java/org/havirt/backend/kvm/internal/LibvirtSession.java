@@ -4,9 +4,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.havirt.types.Deadline;
 import org.havirt.types.Ticker;
@@ -66,28 +63,10 @@ public final class LibvirtSession implements AutoCloseable {
 
   private final String uri;
   private final CallPool pool;
-  private final Ticker ticker;
   private final VmEventListener listener;
   private final DomainEvents events;
   private final SocketWatch socket;
   private final Liveness liveness;
-
-  /**
-   * Every connection of the process not closed yet, even of sessions that are gone: libvirt still
-   * holds the JNA callbacks registered on it, and a callback garbage-collected with its Connect
-   * crashes the JVM when libvirt calls it ("JNA: callback object has been garbage collected", seen
-   * in KvmNativeStressIT for a connection left open by a close() that could not wait).
-   */
-  private static final Set<Generation> NOT_CLOSED = ConcurrentHashMap.newKeySet();
-
-  /** Closes connections for every session, off pool and event-loop threads; never shut down. */
-  private static final ExecutorService CLOSER =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "havirt-libvirt-closer");
-            t.setDaemon(true);
-            return t;
-          });
 
   // guarded by this
   private Generation current;
@@ -101,7 +80,6 @@ public final class LibvirtSession implements AutoCloseable {
   public LibvirtSession(String uri, CallPool pool, Ticker ticker, VmEventListener listener) {
     this.uri = uri;
     this.pool = pool;
-    this.ticker = ticker;
     this.listener = listener;
     this.events = new DomainEvents(ticker, listener);
     this.socket = SocketWatch.forUri(uri);
@@ -223,7 +201,7 @@ public final class LibvirtSession implements AutoCloseable {
         synchronized (this) {
           lastFailure = e.getMessage();
           phase = Phase.BACKOFF;
-          until = ticker.nanoTime() + backoffNanos;
+          until = System.nanoTime() + backoffNanos; // a real wait: the system clock
           backoffNanos = Math.min(MAX_BACKOFF.toNanos(), backoffNanos * 2);
           notifyAll();
         }
@@ -236,7 +214,7 @@ public final class LibvirtSession implements AutoCloseable {
   /** Waits until {@code until}, or less when libvirtd's socket appears or is recreated. */
   private void backOff(long until, Object socketBefore) {
     synchronized (this) {
-      while (!closed && ticker.nanoTime() - until < 0) {
+      while (!closed && System.nanoTime() - until < 0) {
         Object now = socket.key();
         if (now != null && !now.equals(socketBefore)) {
           break;
@@ -259,7 +237,7 @@ public final class LibvirtSession implements AutoCloseable {
     EventLoop.ensureStarted();
     Connect c = new Connect(uri);
     Generation g = new Generation(c, this::closeLater);
-    NOT_CLOSED.add(g);
+    Closer.track(g);
     try {
       // No client keepalive (virConnectSetKeepAlive), on purpose. Workaround: when it gives up on
       // a frozen libvirtd, libvirt 9.0 closes the client from its event loop while other threads
@@ -287,17 +265,12 @@ public final class LibvirtSession implements AutoCloseable {
         g = current != null && current.acquire() ? current : null;
       }
       if (g != null) {
-        long start = ticker.nanoTime();
-        liveness.probeStarted(start);
-        String failure = null;
+        String failure;
         try {
-          g.conn.getLibVersion();
-        } catch (LibvirtException | RuntimeException e) {
-          failure = e.getMessage();
+          failure = liveness.probe(g.conn);
         } finally {
           g.release();
         }
-        liveness.probeEnded(start, ticker.nanoTime(), failure);
         if (failure != null) {
           retire(g, "liveness probe failed: " + failure);
         }
@@ -360,7 +333,7 @@ public final class LibvirtSession implements AutoCloseable {
 
   /** Closes on the closer thread: never on a pool thread or libvirt's event-loop thread. */
   private void closeLater(Generation g) {
-    CLOSER.execute(() -> closeNow(g));
+    Closer.later(() -> closeNow(g));
   }
 
   private void closeNow(Generation g) {
@@ -375,7 +348,7 @@ public final class LibvirtSession implements AutoCloseable {
     } catch (LibvirtException e) {
       // already gone
     }
-    NOT_CLOSED.remove(g);
+    Closer.untrack(g);
     synchronized (this) {
       unclosed.remove(g);
       notifyAll();
@@ -416,9 +389,9 @@ public final class LibvirtSession implements AutoCloseable {
     if (g != null) {
       g.retire();
     }
-    long until = ticker.nanoTime() + CLOSE_WAIT.toNanos();
+    long until = System.nanoTime() + CLOSE_WAIT.toNanos();
     synchronized (this) {
-      while (!unclosed.isEmpty() && ticker.nanoTime() - until < 0) {
+      while (!unclosed.isEmpty() && System.nanoTime() - until < 0) {
         waitQuietly(50);
       }
       if (!unclosed.isEmpty()) {

@@ -35,6 +35,7 @@ final class Liveness {
   private boolean lastProbeOk;
   private String lastProbeTrouble = "no liveness probe answered yet";
   private boolean anyProbe;
+  private int waiting;
 
   Liveness(Ticker ticker) {
     this.ticker = ticker;
@@ -54,6 +55,23 @@ final class Liveness {
       add(downSince, ticker.nanoTime(), "connection down: " + downWhy);
       down = false;
     }
+  }
+
+  /**
+   * Asks libvirtd for its version over {@code conn}, which the caller holds, and records the
+   * answer; returns why it failed, or null. Blocks while libvirtd does not answer.
+   */
+  String probe(org.libvirt.Connect conn) {
+    long start = ticker.nanoTime();
+    probeStarted(start);
+    String failure = null;
+    try {
+      conn.getLibVersion();
+    } catch (org.libvirt.LibvirtException | RuntimeException e) {
+      failure = String.valueOf(e.getMessage());
+    }
+    probeEnded(start, ticker.nanoTime(), failure);
+    return failure;
   }
 
   synchronized void probeStarted(long at) {
@@ -107,11 +125,14 @@ final class Liveness {
                         + ")"
                     : ""));
       }
+      waiting++;
       try {
         wait(Math.min(left, 100));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return Optional.of("interrupted while waiting for a liveness answer from libvirtd");
+      } finally {
+        waiting--;
       }
       if (down) {
         return Optional.of("connection to libvirtd down: " + downWhy);
@@ -122,6 +143,11 @@ final class Liveness {
       }
     }
     return lastProbeOk ? Optional.empty() : Optional.of(lastProbeTrouble);
+  }
+
+  /** How many {@link #trouble} calls wait for a fresh probe now (for tests). */
+  synchronized int waiting() {
+    return waiting;
   }
 
   private Optional<String> seen(long now, Duration window) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.havirt.types.Deadline;
@@ -40,18 +39,17 @@ class LivenessTest {
   void healthyOnlyAfterAFreshProbeAnsweredInTime() throws Exception {
     live.up();
     at(Duration.ofMinutes(2)); // the connection's down time is long past any window
-    CountDownLatch asking = new CountDownLatch(1);
     CompletableFuture<Optional<String>> answer =
-        CompletableFuture.supplyAsync(
-            () -> {
-              asking.countDown();
-              return live.trouble(Duration.ofSeconds(5), realSeconds(10));
-            });
-    asking.await();
-    // Not answered yet: no probe started after the question.
+        CompletableFuture.supplyAsync(() -> live.trouble(Duration.ofSeconds(5), realSeconds(10)));
+    // The question has read the clock and waits: no probe started after it.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (live.waiting() == 0 && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(live.waiting()).isEqualTo(1);
     assertThat(answer.isDone()).isFalse();
     at(Duration.ofMinutes(2).plusMillis(100));
-    long start = t(); // not before the question, whenever it read the clock
+    long start = t();
     live.probeStarted(start);
     at(Duration.ofMinutes(2).plusMillis(150));
     live.probeEnded(start, t(), null);
