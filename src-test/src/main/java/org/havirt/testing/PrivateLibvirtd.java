@@ -267,7 +267,9 @@ public final class PrivateLibvirtd implements AutoCloseable {
     if (!qemu) {
       // The test driver forgets everything when its last client leaves: hold a connection open,
       // and know it is open before anyone else connects (an interactive virsh that answered).
-      holder = new ProcessBuilder("virsh", "-c", uri).redirectErrorStream(true).start();
+      // No keepalive: a frozen daemon (freeze()) must not make the holder leave and the state
+      // vanish.
+      holder = new ProcessBuilder("virsh", "-k", "0", "-c", uri).redirectErrorStream(true).start();
       holderIn = holder.getOutputStream();
       holderIn.write("uri\n".getBytes(StandardCharsets.UTF_8));
       holderIn.flush();
@@ -343,6 +345,27 @@ public final class PrivateLibvirtd implements AutoCloseable {
     if (holder != null) {
       holder.destroyForcibly();
       holder.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Freezes libvirtd with SIGSTOP: its sockets stay open but nothing answers, like a daemon hung in
+   * a kernel call or a stuck driver lock. {@link #thaw} resumes it.
+   */
+  public void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Resumes a daemon {@link #freeze frozen} before (SIGCONT). */
+  public void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String sig) throws IOException, InterruptedException {
+    String pid = Files.readString(dir.resolve("libvirtd.pid")).trim();
+    Result r = run(List.of("kill", "-" + sig, pid), Duration.ofSeconds(5));
+    if (r.exit != 0) {
+      throw new IllegalStateException("kill -" + sig + " " + pid + " failed: " + r.output);
     }
   }
 

@@ -13,7 +13,6 @@ import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.GuestSpec;
 import org.havirt.types.state.VmState;
 import org.havirt.types.state.VmStatus;
-import org.libvirt.Connect;
 import org.libvirt.Domain;
 
 /** The KVMGuest actions: guestmigrated, vmconfigsync and DevScan. */
@@ -147,25 +146,21 @@ final class GuestActions {
 
   String persistentXml(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    Connect c = backend.connection(deadline);
-    return backend
-        .pool()
-        .run(
-            "read config of " + name,
-            deadline,
-            () -> {
-              Domain dom = LibvirtBackend.lookup(c, name);
-              if (dom == null) {
-                throw new BackendException(
-                    BackendException.Kind.NOT_FOUND,
-                    "guest " + name + " is not defined on this host");
-              }
-              try {
-                return dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
-              } finally {
-                LibvirtBackend.free(dom);
-              }
-            });
+    return backend.call(
+        "read config of " + name,
+        deadline,
+        c -> {
+          Domain dom = LibvirtBackend.lookup(c, name);
+          if (dom == null) {
+            throw new BackendException(
+                BackendException.Kind.NOT_FOUND, "guest " + name + " is not defined on this host");
+          }
+          try {
+            return dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
+          } finally {
+            LibvirtBackend.free(dom);
+          }
+        });
   }
 
   /** Which neutral states mean "the guest is here". */

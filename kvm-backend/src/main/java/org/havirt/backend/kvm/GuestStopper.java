@@ -7,7 +7,6 @@ import org.havirt.backend.kvm.internal.NativeCalls;
 import org.havirt.types.Deadline;
 import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.GuestSpec;
-import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -41,12 +40,11 @@ final class GuestStopper {
 
   void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    Connect c = backend.connection(deadline);
     boolean requested =
-        pool.run(
+        backend.call(
             "shutdown " + name,
             deadline,
-            () -> {
+            c -> {
               Domain dom = LibvirtBackend.lookup(c, name);
               try {
                 if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
@@ -61,25 +59,24 @@ final class GuestStopper {
             });
     if (requested) {
       long delay = guest.integer("DelayAfterGuestOffline").orElse(30);
-      if (!backend.waitUntilInactive(c, name, deadline.atMost(Duration.ofSeconds(delay)))) {
+      if (!backend.waitUntilInactive(name, deadline.atMost(Duration.ofSeconds(delay)))) {
         return; // still running: the framework judges "offline ineffective" and cleans
       }
     }
-    finishOffline(c, guest, deadline);
+    finishOffline(guest, deadline);
   }
 
   void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    Connect c = backend.connection(deadline);
     if (qemuWatch.exited(name).isPresent() && !qemuWatch.successorRunning(name)) {
       // Its qemu is already dead and libvirt is still cleaning up: a destroy now would wait
       // behind that cleanup and could then land on the guest started next. Let libvirt finish.
-      backend.waitUntilInactive(c, name, deadline.atMost(LIBVIRT_CATCH_UP));
+      backend.waitUntilInactive(name, deadline.atMost(LIBVIRT_CATCH_UP));
     }
-    pool.run(
+    backend.call(
         "destroy " + name,
         deadline,
-        () -> {
+        c -> {
           Domain dom = LibvirtBackend.lookup(c, name);
           try {
             if (dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0])) {
@@ -91,17 +88,16 @@ final class GuestStopper {
             LibvirtBackend.free(dom);
           }
         });
-    finishOffline(c, guest, deadline);
+    finishOffline(guest, deadline);
   }
 
   /** After the guest stopped: write its config back, then undefine it if the agent defined it. */
-  private void finishOffline(Connect c, GuestSpec guest, Deadline deadline)
-      throws BackendException {
+  private void finishOffline(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    pool.run(
+    backend.call(
         "sync config of " + name,
         deadline,
-        () -> {
+        c -> {
           Domain dom = LibvirtBackend.lookup(c, name);
           if (dom == null) {
             files.forgetDefinition(name);

@@ -37,7 +37,7 @@ final class KvmChecks {
     Optional<String> xml = Optional.empty();
     boolean reachable;
     try {
-      backend.connection(deadline);
+      backend.connect(deadline);
       out.add(Check.pass("libvirtd", "libvirtd at " + settings.uri() + " is reachable"));
       reachable = true;
     } catch (BackendException e) {

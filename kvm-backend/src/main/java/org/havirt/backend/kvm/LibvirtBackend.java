@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -59,13 +60,6 @@ public final class LibvirtBackend implements VmBackend {
   private final Map<String, Object> waiters = new ConcurrentHashMap<>();
   private final Map<String, Integer> syncedXmlHash = new ConcurrentHashMap<>();
 
-  /**
-   * Domain handles kept between monitors, so a monitor is one libvirt call (get state) instead of
-   * two (look up, then get state). A handle whose domain is gone answers "no domain" and is looked
-   * up again; every reconnection drops them all (they belong to the old connection).
-   */
-  private final Map<String, Domain> handles = new ConcurrentHashMap<>();
-
   public LibvirtBackend(KvmSettings settings, Ticker ticker) {
     this.settings = settings;
     this.ticker = ticker;
@@ -89,9 +83,6 @@ public final class LibvirtBackend implements VmBackend {
   }
 
   private void dispatch(String guest, String detail) {
-    if (guest == null) {
-      handles.clear(); // connected or lost: old handles are useless either way
-    }
     if (guest != null && detail.startsWith("SUSPENDED")) {
       qemuWatch.paused(guest);
     } else if (guest != null && detail.startsWith("STOPPED")) {
@@ -118,11 +109,18 @@ public final class LibvirtBackend implements VmBackend {
 
   /** Opens the connection now (it opens lazily otherwise), so events flow from the start. */
   public void connect(Deadline deadline) throws BackendException {
-    session.connection(deadline);
+    session.ensureConnected(deadline);
   }
 
-  Connect connection(Deadline d) throws BackendException {
-    return session.connection(d);
+  /**
+   * Runs {@code call} with the connection on the call pool, by {@code deadline}. Every libvirt
+   * object a call looks up is freed inside the same call: none is kept between calls, so none can
+   * be freed twice or used after another thread freed it (issue 13: the cached handles of {@link
+   * #inspect} were, and crashed the JVM).
+   */
+  <T> T call(String what, Deadline deadline, LibvirtSession.ConnCall<T> call)
+      throws BackendException {
+    return session.call(what, deadline, call);
   }
 
   /**
@@ -182,47 +180,33 @@ public final class LibvirtBackend implements VmBackend {
       return VmStatus.of(
           VmState.DOWN, "qemu process " + dead.getAsLong() + " exited (libvirt has yet to notice)");
     }
-    Connect c = session.connection(deadline);
-    return pool.run(
+    return session.call(
         "inspect " + name,
         deadline,
-        () -> {
-          Domain dom = handles.get(name);
-          int[] st = null;
-          if (dom != null) {
-            try {
-              st = NativeCalls.state(dom);
-            } catch (BackendException stale) {
-              handles.remove(name, dom);
-              free(dom);
-              dom = null;
-            }
-          }
+        c -> {
+          // Looked up afresh by every monitor and freed before the call ends: one owner.
+          Domain dom = lookup(c, name);
           if (dom == null) {
-            dom = lookup(c, name);
-            if (dom == null) {
-              qemuWatch.stopped(name);
-              return session.migratedAway(name)
-                  ? VmStatus.of(VmState.MIGRATED_AWAY, "not defined (migrated away)")
-                  : VmStatus.of(VmState.NOT_DEFINED, "not defined on this host");
-            }
-            st = NativeCalls.state(dom);
-            Domain raced = handles.putIfAbsent(name, dom);
-            if (raced != null) {
-              free(dom);
-              dom = raced;
-            }
-          }
-          VmStatus status = LibvirtStateTable.classify(st[0], st[1]);
-          if (st[0] == VIR_DOMAIN_RUNNING) {
-            qemuWatch.running(name, dom.getUUIDString());
-          } else if (!PeerGuard.isActive(st[0])) {
             qemuWatch.stopped(name);
+            return session.migratedAway(name)
+                ? VmStatus.of(VmState.MIGRATED_AWAY, "not defined (migrated away)")
+                : VmStatus.of(VmState.NOT_DEFINED, "not defined on this host");
           }
-          if (guest.bool("ResyncVMCfg", false) && PeerGuard.isActive(st[0])) {
-            resync(guest, dom);
+          try {
+            int[] st = NativeCalls.state(dom);
+            VmStatus status = LibvirtStateTable.classify(st[0], st[1]);
+            if (st[0] == VIR_DOMAIN_RUNNING) {
+              qemuWatch.running(name, dom.getUUIDString());
+            } else if (!PeerGuard.isActive(st[0])) {
+              qemuWatch.stopped(name);
+            }
+            if (guest.bool("ResyncVMCfg", false) && PeerGuard.isActive(st[0])) {
+              resync(guest, dom);
+            }
+            return status;
+          } finally {
+            free(dom);
           }
-          return status;
         });
   }
 
@@ -250,12 +234,11 @@ public final class LibvirtBackend implements VmBackend {
   @Override
   public void start(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    Connect c = session.connection(deadline);
     int[] here =
-        pool.run(
+        session.call(
             "inspect " + name,
             deadline,
-            () -> {
+            c -> {
               Domain dom = lookup(c, name);
               try {
                 return dom == null ? null : NativeCalls.state(dom);
@@ -268,7 +251,7 @@ public final class LibvirtBackend implements VmBackend {
         return; // already running here: online is idempotent
       }
       // Its emulator is gone but libvirt has not caught up: a create now would be refused.
-      if (!waitUntilInactive(c, name, deadline)) {
+      if (!waitUntilInactive(name, deadline)) {
         throw new BackendException(
             BackendException.Kind.TIMED_OUT,
             "guest " + name + "'s qemu process exited but libvirt still reports it running");
@@ -276,10 +259,10 @@ public final class LibvirtBackend implements VmBackend {
     }
     DrMedia.network(guest); // unusable DROpts fail before anything changes
     peers.check(guest, deadline);
-    pool.run(
+    session.call(
         "start " + name,
         deadline,
-        () -> {
+        c -> {
           Domain dom = lookup(c, name);
           try {
             if (dom == null) {
@@ -317,14 +300,14 @@ public final class LibvirtBackend implements VmBackend {
   }
 
   /** Waits for {@code name} to stop: woken by events, re-checked every second as the safety net. */
-  boolean waitUntilInactive(Connect c, String name, Deadline until) throws BackendException {
+  boolean waitUntilInactive(String name, Deadline until) throws BackendException {
     Object w = waiters.computeIfAbsent(name, k -> new Object());
     while (true) {
       boolean active =
-          pool.run(
+          session.call(
               "inspect " + name,
               until.isExpired() ? Deadline.in(Duration.ofSeconds(5), ticker) : until,
-              () -> {
+              c -> {
                 Domain dom = lookup(c, name);
                 try {
                   return dom != null && PeerGuard.isActive(NativeCalls.state(dom)[0]);
@@ -366,11 +349,24 @@ public final class LibvirtBackend implements VmBackend {
     return checks.verify(guest, deadline);
   }
 
+  /**
+   * Answers from the session's liveness record: the connection down, or a liveness probe (a cheap
+   * RPC every 250 ms on a thread of its own) unanswered for over 500 ms, at any time during {@code
+   * window}; otherwise waits for a probe started after this call and answers "healthy" only if it
+   * answered in time. One libvirtd serves every guest here, so {@code guest} does not matter.
+   */
+  @Override
+  public Optional<String> controlTrouble(GuestSpec guest, Duration window, Deadline deadline) {
+    return session.trouble(window, deadline);
+  }
+
+  /**
+   * Closes the connection after the calls in flight on it have returned (bounded: a call stuck in
+   * libvirt keeps its connection open rather than have it freed under it), then the pool.
+   */
   @Override
   public void close() {
     qemuWatch.close();
-    handles.values().forEach(LibvirtBackend::free);
-    handles.clear();
     session.close();
     pool.close();
   }

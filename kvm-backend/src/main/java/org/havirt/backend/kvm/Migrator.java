@@ -1,6 +1,8 @@
 package org.havirt.backend.kvm;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -46,14 +48,18 @@ final class Migrator {
     String name = guest.guestName();
     String destUri = settings.hypervisorUri(target.hypervisor());
     String dataUri = settings.dataUri(target.hypervisor()).orElse(null);
-    Connect c = session.connection(deadline);
     Connect dest =
         pool.run(
             "connect to " + destUri,
             deadline.atMost(Duration.ofSeconds(30)),
             () -> new Connect(destUri));
+    // Calls that may still use dom or dest after our caller's deadline: the migration job and its
+    // abort. Neither may be freed or closed under them (issue 13).
+    List<Future<?>> users = new CopyOnWriteArrayList<>();
     try {
-      Domain dom = pool.run("look up " + name, deadline, () -> LibvirtBackend.lookup(c, name));
+      // The domain holds its own reference on the connection, so it stays usable (and the
+      // connection alive) until freed, even if the session replaces the connection meanwhile.
+      Domain dom = session.call("look up " + name, deadline, c -> LibvirtBackend.lookup(c, name));
       if (dom == null) {
         throw new BackendException(
             BackendException.Kind.NOT_FOUND, "guest " + name + " is not defined on this host");
@@ -70,23 +76,62 @@ final class Migrator {
         log.info("migration started guest={} target={} uri={}", name, target.system(), destUri);
         Future<Domain> job =
             pool.submit("migrate " + name, () -> dom.migrate(dest, FLAGS, null, dataUri, 0));
-        Domain moved = await(name, job, deadline, dom);
+        users.add(job);
+        Domain moved = await(name, job, deadline, dom, users);
         LibvirtBackend.free(moved);
         session.noteMigratedAway(name);
         // The source definition is gone (UNDEFINE_SOURCE), and with it any claim we had on it.
         backend.files().forgetDefinition(name);
         log.info("migration done guest={} target={}", name, target.system());
       } finally {
-        LibvirtBackend.free(dom);
+        whenDone(users, () -> LibvirtBackend.free(dom));
       }
     } finally {
-      pool.run(
-          "disconnect from " + destUri,
-          Deadline.in(Duration.ofSeconds(5)),
-          () -> {
-            dest.close();
-            return null;
-          });
+      if (users.stream().allMatch(Future::isDone)) {
+        pool.run(
+            "disconnect from " + destUri,
+            Deadline.in(Duration.ofSeconds(5)),
+            () -> {
+              dest.close();
+              return null;
+            });
+      } else {
+        whenDone(users, () -> closeQuietly(dest));
+      }
+    }
+  }
+
+  /** Runs {@code cleanup} now if every call in {@code users} is done, else once they are. */
+  private static void whenDone(List<Future<?>> users, Runnable cleanup) {
+    if (users.stream().allMatch(Future::isDone)) {
+      cleanup.run();
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              for (Future<?> f : users) {
+                try {
+                  f.get();
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                  // done either way
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return; // never free under a call we could not see finish
+                }
+              }
+              cleanup.run();
+            },
+            "havirt-migrate-cleanup");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(Connect c) {
+    try {
+      c.close();
+    } catch (org.libvirt.LibvirtException e) {
+      // already gone
     }
   }
 
@@ -95,7 +140,8 @@ final class Migrator {
    * (asynchronously: libvirt's abort blocks until the job winds down) and the caller gets its
    * answer by the deadline either way.
    */
-  private Domain await(String name, Future<Domain> job, Deadline deadline, Domain dom)
+  private Domain await(
+      String name, Future<Domain> job, Deadline deadline, Domain dom, List<Future<?>> users)
       throws BackendException {
     Duration budget = deadline.remaining();
     Duration reserve =
@@ -105,7 +151,7 @@ final class Migrator {
     } catch (TimeoutException e) {
       log.warn("migration timed out, aborting guest={}", name);
       try {
-        pool.submit("abort migration of " + name, () -> dom.abortJob());
+        users.add(pool.submit("abort migration of " + name, () -> dom.abortJob()));
       } catch (BackendException busy) {
         log.warn("migration abort could not be sent guest={} err={}", name, busy.getMessage());
       }

@@ -1,297 +1,405 @@
 package org.havirt.backend.kvm.internal;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.havirt.types.Deadline;
 import org.havirt.types.Ticker;
 import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.VmEventListener;
 import org.libvirt.Connect;
-import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
-import org.libvirt.event.DomainEvent;
-import org.libvirt.event.DomainEventType;
-import org.libvirt.event.IOErrorAction;
-import org.libvirt.event.IOErrorListener;
-import org.libvirt.event.LifecycleListener;
-import org.libvirt.event.StoppedDetail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One connection to one libvirtd, kept alive: keepalive probes detect a hung or dead daemon, the
- * close callback marks the connection broken, and a background task reconnects with exponential
- * backoff and registers the event callbacks again. Every reconnection is announced to the listener
- * as "anything may have changed" so the agent re-probes everything. Thread-safe.
+ * One connection to one libvirtd, kept alive. Every libvirt call runs through {@link #call}, which
+ * holds the connection for the call's whole life, even past its caller's deadline: a replaced
+ * connection is closed only after its last call returned (see {@link Generation}).
+ *
+ * <p>One reconnect loop, on a thread of its own, does every connection attempt: callers finding the
+ * connection down never attempt themselves, so a hundred monitors during a libvirtd restart make
+ * one attempt, not a hundred, and only the loop's own failed attempts grow its backoff (issue 13,
+ * point 11: they used to double one shared backoff each, up to 30 s of blindness). While backing
+ * off, the loop watches libvirtd's socket every {@link #SOCKET_POLL} and tries at once when it
+ * reappears. Every connection is announced to the listener as "anything may have changed" so the
+ * agent re-probes everything.
+ *
+ * <p>A liveness probe (a cheap RPC) runs every {@link #PROBE_EVERY} on another thread of its own
+ * (not the call pool, which stuck calls may fill); its record answers {@link #trouble}.
+ * Thread-safe.
  */
 public final class LibvirtSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LibvirtSession.class);
   private static final Duration MIN_BACKOFF = Duration.ofMillis(250);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration SOCKET_POLL = Duration.ofMillis(100);
+  private static final Duration PROBE_EVERY = Duration.ofMillis(250);
 
-  /** How long a "migrated away" mark explains a guest that is no longer defined here. */
-  private static final Duration MIGRATED_MEMORY = Duration.ofHours(24);
+  /** How long a call waits for a connection attempt in progress before it reports TRANSIENT. */
+  private static final Duration CALLER_WAIT = Duration.ofSeconds(1);
+
+  /** How long {@link #close} waits for calls still inside libvirt before it leaves them. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  /** A libvirt call on the session's connection. */
+  @FunctionalInterface
+  public interface ConnCall<T> {
+    T run(Connect conn) throws LibvirtException, BackendException;
+  }
+
+  private enum Phase {
+    /** Connected, or nobody asked for a connection yet. */
+    IDLE,
+    /** The loop is about to try. */
+    DUE,
+    /** The loop is opening a connection. */
+    OPENING,
+    /** The last attempt failed; the loop waits for its backoff or for the socket. */
+    BACKOFF
+  }
 
   private final String uri;
   private final CallPool pool;
-  private final Ticker ticker;
   private final VmEventListener listener;
-  private final ScheduledExecutorService reconnector;
-  private final Map<String, Long> migratedAway = new ConcurrentHashMap<>();
-  // One instance each, so the very listeners registered can be removed again.
-  private final LifecycleListener lifecycle = this::onLifecycle;
-  private final IOErrorListener ioErrors = this::onIoError;
+  private final DomainEvents events;
+  private final SocketWatch socket;
+  private final Liveness liveness;
 
   // guarded by this
-  private Connect conn;
+  private Generation current;
+  private final Set<Generation> unclosed = new HashSet<>();
   private boolean closed;
+  private boolean threadsStarted;
+  private Phase phase = Phase.IDLE;
   private long backoffNanos = MIN_BACKOFF.toNanos();
-  private long nextAttemptNanos;
   private String lastFailure = "not connected yet";
 
   public LibvirtSession(String uri, CallPool pool, Ticker ticker, VmEventListener listener) {
     this.uri = uri;
     this.pool = pool;
-    this.ticker = ticker;
     this.listener = listener;
-    this.reconnector =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "havirt-libvirt-reconnect");
-              t.setDaemon(true);
-              return t;
-            });
-    this.nextAttemptNanos = ticker.nanoTime();
+    this.events = new DomainEvents(ticker, listener);
+    this.socket = SocketWatch.forUri(uri);
+    this.liveness = new Liveness(ticker);
   }
 
   public String uri() {
     return uri;
   }
 
-  /** Returns the live connection, connecting first if needed; TRANSIENT while libvirtd is away. */
-  public Connect connection(Deadline deadline) throws BackendException {
-    synchronized (this) {
-      if (closed) {
-        throw new BackendException(
-            BackendException.Kind.TRANSIENT, "the libvirt session is closed");
-      }
-      if (conn != null) {
-        return conn;
-      }
-      if (ticker.nanoTime() - nextAttemptNanos < 0) {
-        throw new BackendException(
-            BackendException.Kind.TRANSIENT,
-            "libvirt at " + uri + " is unreachable: " + lastFailure);
-      }
-    }
-    return connect(deadline);
-  }
-
-  private Connect connect(Deadline deadline) throws BackendException {
+  /**
+   * Runs {@code call} on the pool with the live connection, waiting at most until {@code deadline};
+   * TRANSIENT while libvirtd is away. The connection stays held until the call returns from
+   * libvirt, even when its caller has given up at the deadline.
+   */
+  public <T> T call(String what, Deadline deadline, ConnCall<T> call) throws BackendException {
+    Generation g = acquire(deadline.atMost(CALLER_WAIT));
+    // 0 queued, 1 running, 2 given up before it ran: exactly one side releases the connection.
+    AtomicInteger stage = new AtomicInteger();
     try {
-      Connect c = pool.run("connect to " + uri, deadline, this::open);
-      synchronized (this) {
-        if (closed) {
-          closeQuietly(c);
-          throw new BackendException(
-              BackendException.Kind.TRANSIENT, "the libvirt session is closed");
-        }
-        if (conn != null) {
-          closeQuietly(c); // another caller won the race
-          return conn;
-        }
-        conn = c;
-        backoffNanos = MIN_BACKOFF.toNanos();
-        lastFailure = "";
-      }
-      log.info("libvirt connected uri={}", uri);
-      listener.onVmEvent(null, "connected to " + uri);
-      return c;
+      return pool.run(
+          what,
+          deadline,
+          () -> {
+            if (!stage.compareAndSet(0, 1)) {
+              throw new BackendException(BackendException.Kind.TIMED_OUT, what + ": given up");
+            }
+            try {
+              return call.run(g.conn);
+            } finally {
+              g.release();
+            }
+          });
     } catch (BackendException e) {
-      synchronized (this) {
-        lastFailure = e.getMessage();
-        nextAttemptNanos = ticker.nanoTime() + backoffNanos;
-        backoffNanos = Math.min(MAX_BACKOFF.toNanos(), backoffNanos * 2);
+      if (stage.compareAndSet(0, 2)) {
+        g.release();
       }
-      scheduleReconnect();
-      throw new BackendException(
-          BackendException.Kind.TRANSIENT,
-          "libvirt at " + uri + " is unreachable: " + e.getMessage(),
-          e);
-    }
-  }
-
-  private Connect open() throws LibvirtException {
-    EventLoop.ensureStarted();
-    Connect c = new Connect(uri);
-    try {
-      // Probe every 2 s; three missed answers close the connection, failing calls stuck on it.
-      try {
-        c.setKeepAlive(2, 3);
-      } catch (LibvirtException e) {
-        // Local drivers (test:///, qemu:/// without a daemon) have no keepalive: nothing to probe.
-        log.debug("libvirt keepalive unavailable uri={} err={}", uri, e.getMessage());
-      }
-      // Compare with our own reference: the callback may hand back another wrapper object.
-      c.registerCloseListener((ignored, reason) -> onClosed(c, String.valueOf(reason)));
-      c.addLifecycleListener(lifecycle);
-      c.addIOErrorListener(ioErrors);
-      return c;
-    } catch (LibvirtException e) {
-      closeQuietly(c);
       throw e;
     }
   }
 
-  private int onLifecycle(Domain domain, DomainEvent event) {
-    String name;
-    try {
-      name = domain.getName();
-    } catch (LibvirtException e) {
-      return 0;
-    } finally {
-      freeQuietly(domain); // each callback gets its own reference
-    }
-    if (name == null) {
-      return 0;
-    }
-    DomainEventType type = event.getType();
-    // libvirt-java has no detail for events it does not know (getDetail() would throw).
-    Object detail = type == DomainEventType.UNKNOWN ? "" : event.getDetail();
-    if (type == DomainEventType.STOPPED && detail == StoppedDetail.MIGRATED) {
-      migratedAway.put(name, ticker.nanoTime());
-    } else if (type == DomainEventType.STARTED || type == DomainEventType.RESUMED) {
-      migratedAway.remove(name);
-    }
-    listener.onVmEvent(name, type + " " + detail);
-    return 0;
+  /** Waits until {@code deadline} for the connection; TRANSIENT if there is none by then. */
+  public void ensureConnected(Deadline deadline) throws BackendException {
+    acquire(deadline).release();
   }
 
-  private void onIoError(Domain domain, String srcPath, String devAlias, IOErrorAction action) {
-    String name = null;
-    try {
-      name = domain.getName();
-    } catch (LibvirtException e) {
-      // reported below as "anything may have changed"
-    } finally {
-      freeQuietly(domain);
+  private synchronized Generation acquire(Deadline wait) throws BackendException {
+    if (!closed && !threadsStarted) {
+      threadsStarted = true;
+      phase = Phase.DUE;
+      start("havirt-libvirt-reconnect", this::reconnectLoop);
+      start("havirt-libvirt-probe", this::probeLoop);
     }
-    listener.onVmEvent(name, "I/O error on " + devAlias + " (" + action + ")");
-  }
-
-  private static void freeQuietly(Domain d) {
-    try {
-      d.free();
-    } catch (LibvirtException e) {
-      // nothing to do
-    }
-  }
-
-  private void onClosed(Connect closedConn, String reason) {
-    synchronized (this) {
-      if (conn != closedConn) {
-        return;
+    while (true) {
+      if (closed) {
+        throw new BackendException(
+            BackendException.Kind.TRANSIENT, "the libvirt session is closed");
       }
-      conn = null;
-      lastFailure = "connection closed (" + reason + ")";
-      nextAttemptNanos = ticker.nanoTime();
+      if (current != null && current.acquire()) {
+        return current;
+      }
+      long left = wait.remaining().toMillis();
+      if ((phase != Phase.DUE && phase != Phase.OPENING) || left <= 0) {
+        throw new BackendException(
+            BackendException.Kind.TRANSIENT,
+            "libvirt at " + uri + " is unreachable: " + lastFailure);
+      }
+      try {
+        wait(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BackendException(BackendException.Kind.TRANSIENT, "interrupted");
+      }
     }
-    log.warn("libvirt connection lost uri={} reason={}", uri, reason);
-    listener.onVmEvent(null, "connection to " + uri + " lost: " + reason);
-    scheduleReconnect();
+  }
+
+  private static void start(String name, Runnable r) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void reconnectLoop() {
+    while (true) {
+      synchronized (this) {
+        while (!closed && current != null) {
+          waitQuietly(0);
+        }
+        if (closed) {
+          return;
+        }
+        phase = Phase.OPENING;
+        notifyAll();
+      }
+      Object socketBefore = socket.key();
+      try {
+        Generation g = open();
+        boolean late;
+        synchronized (this) {
+          late = closed;
+          if (!late) {
+            current = g;
+            unclosed.add(g);
+            phase = Phase.IDLE;
+            backoffNanos = MIN_BACKOFF.toNanos();
+            lastFailure = "";
+            liveness.up();
+            notifyAll();
+          }
+        }
+        if (late) {
+          closeNow(g); // opened while the session closed: nobody has used it
+          return;
+        }
+        log.info("libvirt connected uri={}", uri);
+        listener.onVmEvent(null, "connected to " + uri);
+      } catch (LibvirtException | RuntimeException e) {
+        long until;
+        synchronized (this) {
+          lastFailure = e.getMessage();
+          phase = Phase.BACKOFF;
+          until = System.nanoTime() + backoffNanos; // a real wait: the system clock
+          backoffNanos = Math.min(MAX_BACKOFF.toNanos(), backoffNanos * 2);
+          notifyAll();
+        }
+        log.debug("libvirt connect failed uri={} err={}", uri, e.getMessage());
+        backOff(until, socketBefore);
+      }
+    }
+  }
+
+  /** Waits until {@code until}, or less when libvirtd's socket appears or is recreated. */
+  private void backOff(long until, Object socketBefore) {
+    synchronized (this) {
+      while (!closed && System.nanoTime() - until < 0) {
+        Object now = socket.key();
+        if (now != null && !now.equals(socketBefore)) {
+          break;
+        }
+        waitQuietly(SOCKET_POLL.toMillis());
+      }
+      phase = Phase.DUE;
+    }
+  }
+
+  private void waitQuietly(long ms) {
+    try {
+      wait(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Generation open() throws LibvirtException {
+    EventLoop.ensureStarted();
+    Connect c = new Connect(uri);
+    Generation g = new Generation(c, this::closeLater);
+    Closer.track(g);
+    try {
+      // No client keepalive (virConnectSetKeepAlive), on purpose. Workaround: when it gives up on
+      // a frozen libvirtd, libvirt 9.0 closes the client from its event loop while other threads
+      // are still inside calls on it, and the JVM crashed 0.07-0.2 s after libvirtd resumed
+      // (issue 13, "g_main_loop_quit: assertion 'loop != NULL'", then SIGSEGV in a call). Our own
+      // liveness probe tells a hung libvirtd instead; calls stuck on it finish when it resumes,
+      // and a dead one closes the socket, which fails them at once.
+      c.registerCloseListener((ignored, reason) -> retire(g, "connection closed (" + reason + ")"));
+      events.register(c);
+      return g;
+    } catch (LibvirtException e) {
+      closeNow(g);
+      throw e;
+    }
+  }
+
+  /** Probes liveness every {@link #PROBE_EVERY} while connected; a failed probe retires. */
+  private void probeLoop() {
+    while (true) {
+      Generation g;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        g = current != null && current.acquire() ? current : null;
+      }
+      if (g != null) {
+        String failure;
+        try {
+          failure = liveness.probe(g.conn);
+        } finally {
+          g.release();
+        }
+        if (failure != null) {
+          retire(g, "liveness probe failed: " + failure);
+        }
+      }
+      synchronized (this) {
+        if (!closed) {
+          waitQuietly(PROBE_EVERY.toMillis());
+        }
+      }
+    }
+  }
+
+  /** Takes {@code g} out of use: no new calls, closed once its calls have returned. */
+  private void retire(Generation g, String why) {
+    boolean wasCurrent;
+    synchronized (this) {
+      wasCurrent = current == g;
+      if (wasCurrent) {
+        current = null;
+        lastFailure = why;
+        phase = Phase.DUE;
+        liveness.down(why);
+        notifyAll();
+      }
+    }
+    g.retire();
+    if (wasCurrent) {
+      log.warn("libvirt connection lost uri={} reason={}", uri, why);
+      listener.onVmEvent(null, "connection to " + uri + " lost: " + why);
+    }
   }
 
   /** Marks the connection broken after a call showed it is dead (when no close event came). */
   public void markBroken(String why) {
-    Connect old;
+    Generation g;
     synchronized (this) {
-      old = conn;
-      conn = null;
-      lastFailure = why;
+      g = current;
     }
-    if (old != null) {
-      closeQuietly(old);
-      scheduleReconnect();
+    if (g != null) {
+      retire(g, why);
     }
   }
 
-  private void scheduleReconnect() {
-    long delay;
+  /**
+   * Returns why the connection was down or libvirtd unresponsive now or within {@code window}, or
+   * empty after a fresh probe answered in time; see {@link
+   * org.havirt.types.backend.VmBackend#controlTrouble}.
+   */
+  public Optional<String> trouble(Duration window, Deadline deadline) {
     synchronized (this) {
-      if (closed || conn != null) {
-        return;
+      if (closed) {
+        return Optional.of("the libvirt session is closed");
       }
-      delay = Math.max(0, nextAttemptNanos - ticker.nanoTime());
+      if (!threadsStarted) {
+        return Optional.of("not connected to libvirtd yet");
+      }
     }
-    try {
-      reconnector.schedule(this::reconnectInBackground, delay, TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closing
-    }
+    return liveness.trouble(window, deadline);
   }
 
-  private void reconnectInBackground() {
-    synchronized (this) {
-      if (closed || conn != null || ticker.nanoTime() - nextAttemptNanos < 0) {
-        return;
-      }
+  /** Closes on the closer thread: never on a pool thread or libvirt's event-loop thread. */
+  private void closeLater(Generation g) {
+    Closer.later(() -> closeNow(g));
+  }
+
+  private void closeNow(Generation g) {
+    try {
+      events.deregister(g.conn);
+      g.conn.unregisterCloseListener();
+    } catch (LibvirtException | RuntimeException e) {
+      // the connection is already dead: nothing left to deregister
     }
     try {
-      connect(Deadline.in(Duration.ofSeconds(10), ticker));
-    } catch (BackendException e) {
-      log.debug("libvirt reconnect failed uri={} err={}", uri, e.getMessage());
+      g.conn.close();
+    } catch (LibvirtException e) {
+      // already gone
+    }
+    Closer.untrack(g);
+    synchronized (this) {
+      unclosed.remove(g);
+      notifyAll();
     }
   }
 
   /** Returns whether {@code guest} left this host by migration (event seen or our own migrate). */
   public boolean migratedAway(String guest) {
-    Long at = migratedAway.get(guest);
-    return at != null && ticker.nanoTime() - at < MIGRATED_MEMORY.toNanos();
+    return events.migratedAway(guest);
   }
 
   public void noteMigratedAway(String guest) {
-    migratedAway.put(guest, ticker.nanoTime());
+    events.noteMigratedAway(guest);
   }
 
   public void forgetMigration(String guest) {
-    migratedAway.remove(guest);
-  }
-
-  @Override
-  public void close() {
-    Connect old;
-    synchronized (this) {
-      closed = true;
-      old = conn;
-      conn = null;
-    }
-    reconnector.shutdownNow();
-    if (old != null) {
-      closeQuietly(old);
-    }
+    events.forgetMigration(guest);
   }
 
   /**
-   * Deregisters our callbacks, then closes. Workaround: libvirt-java 0.5.4 keeps delivering events
-   * to listeners still registered on a closed Connect, and its callback then throws a
-   * NullPointerException (Connect.vcp is null) inside JNA.
+   * Closes the connection once the calls in flight on it have returned, waiting for them at most
+   * {@link #CLOSE_WAIT}; a connection whose calls are still stuck in libvirt then is left open
+   * (freeing it under them could crash the process), and logged.
    */
-  private void closeQuietly(Connect c) {
-    try {
-      c.removeLifecycleListener(lifecycle);
-      c.removeIOErrorListener(ioErrors);
-      c.unregisterCloseListener();
-    } catch (LibvirtException | RuntimeException e) {
-      // the connection is already dead: nothing left to deregister
+  @Override
+  public void close() {
+    Generation g;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      g = current;
+      current = null;
+      notifyAll();
     }
-    try {
-      c.close();
-    } catch (LibvirtException e) {
-      // already gone
+    liveness.wake();
+    if (g != null) {
+      g.retire();
+    }
+    long until = System.nanoTime() + CLOSE_WAIT.toNanos();
+    synchronized (this) {
+      while (!unclosed.isEmpty() && System.nanoTime() - until < 0) {
+        waitQuietly(50);
+      }
+      if (!unclosed.isEmpty()) {
+        log.warn(
+            "libvirt connection left open uri={} reason=calls still inside libvirt after {}",
+            uri,
+            CLOSE_WAIT);
+      }
     }
   }
 }
