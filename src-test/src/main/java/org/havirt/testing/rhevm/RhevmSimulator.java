@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A RHEV-M (oVirt engine) stand-in speaking REST API v4 in JSON over HTTPS with its own CA: OAuth
  * tokens (bad credentials → 400, a stale token → 401), VM search, start/shutdown/stop with timed
  * transitions, hosts, the events feed, and the quirks real engines have (booleans and integers as
- * strings, empty collections with their key left out, faults as {reason, detail}). Fault injection:
- * latency, 5xx, malformed bodies, revoked tokens. Loopback only.
+ * strings, empty collections with their key left out, faults as {reason, detail}, links expanded by
+ * {@code follow=} or not, see {@link #expandLinks}). Fault injection: latency, 5xx, malformed
+ * bodies, revoked tokens. Loopback only.
  */
 public final class RhevmSimulator implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -63,11 +64,18 @@ public final class RhevmSimulator implements AutoCloseable {
    */
   public volatile String faultsOnlyOn;
 
+  /**
+   * Whether {@code follow=} expands links (engines 4.2 and later). Off, the simulator behaves as an
+   * older engine or a proxy that strips the parameter: every link, such as a VM's {@code host}, is
+   * only {@code {id, href}}.
+   */
+  public volatile boolean expandLinks = true;
+
   public RhevmSimulator(Path dir, int port, String user, String password) throws Exception {
     this.tls = SimTls.create(dir.resolve("tls"));
     this.user = user;
     this.password = password;
-    this.routes = new SimRoutes(model, vmListings);
+    this.routes = new SimRoutes(model, vmListings, () -> expandLinks);
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
     server.createContext("/ovirt-engine/sso/oauth/token", this::token);
