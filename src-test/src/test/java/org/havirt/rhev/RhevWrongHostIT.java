@@ -231,6 +231,16 @@ class RhevWrongHostIT {
     assertThat(off.reason()).contains("not stopping it");
     assertThat(agent.clean(g, CleanReason.UNEXPECTED_OFFLINE).exec()).isEqualTo(ExecStatus.FAILED);
     assertStillUpOn(vm2, gone);
+    synchronized (sim.model) {
+      vm2.hostId = null; // up, and RHEV-M names no host at all
+    }
+    MonitorResult noHost = monitor(g);
+    assertThat(noHost.state()).as(noHost.reason()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(noHost.reason()).isEqualTo("rhev: up, but RHEV-M names no host");
+    EntryResult clean = agent.clean(g, CleanReason.UNEXPECTED_OFFLINE);
+    assertThat(clean.exec()).isEqualTo(ExecStatus.FAILED);
+    assertThat(clean.reason()).contains("names no host for it; not stopping it");
+    assertThat(status(vm2)).isEqualTo("up");
   }
 
   @ParameterizedTest(name = "expandLinks={0}")
