@@ -66,14 +66,18 @@ class RhevWrongHostIT {
     sim.close();
   }
 
-  GuestSpec spec(String vm) {
+  GuestSpec spec(String vm, String... rhevmInfo) {
+    Map<String, String> info = sim.rhevmInfo(cipher.encrypt("s3cret!"), "prod");
+    for (int i = 0; i < rhevmInfo.length; i += 2) {
+      info.put(rhevmInfo[i], rhevmInfo[i + 1]);
+    }
     return new GuestSpec(
         "res_" + vm,
         Map.of(
             "GuestName",
             new AttributeValue.Scalar(vm),
             "RHEVMInfo",
-            new AttributeValue.Association(sim.rhevmInfo(cipher.encrypt("s3cret!"), "prod")),
+            new AttributeValue.Association(info),
             "DelayAfterGuestOffline",
             new AttributeValue.Scalar("10"),
             // A 1 s interval means no listing is reused: every monitor sees RHEV-M as it is now.
@@ -279,5 +283,21 @@ class RhevWrongHostIT {
     assertThat(monitor(g)).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
     assertThat(agent.clean(g, CleanReason.UNEXPECTED_OFFLINE).exec()).isEqualTo(ExecStatus.DONE);
     assertThat(status(vm1)).as("it runs here: clean stops it").isEqualTo("down");
+  }
+
+  /** Manual fencing names and checks the dead host by id, so it needs no link expansion. */
+  @ParameterizedTest(name = "expandLinks={0}")
+  @ValueSource(booleans = {true, false})
+  void manualFencingFindsTheDeadHostById(boolean expand) throws Exception {
+    sim.expandLinks = expand;
+    SimModel.Vm vm2 = upOn("vm2", h2);
+    sim.model.crashHost(h2);
+    EntryResult without = agent.online(spec("vm2"));
+    assertThat(without.exec()).isEqualTo(ExecStatus.FAILED);
+    assertThat(without.reason()).contains("is unknown on host h2 (non_responsive)");
+    EntryResult r = agent.online(spec("vm2", "UseManualRHEVMFencing", "1"));
+    assertThat(r.exec()).as(r.reason()).isEqualTo(ExecStatus.DONE);
+    assertThat(h2.status).as("fence confirmed").isEqualTo("down");
+    awaitStatus(vm2, "up", h1);
   }
 }
