@@ -83,6 +83,20 @@ class RhevControlTroubleIT {
     return backend.controlTrouble(g, window, Deadline.in(Duration.ofSeconds(5)));
   }
 
+  /**
+   * Monitors once, then waits until RHEV-M has answered throughout a window: the feed's first poll
+   * and a first listing slowed by a loaded machine are out of the way.
+   */
+  void settle() {
+    assertThat(agent.monitor(g).state().orElseThrow().state()).isEqualTo(ResourceState.OFFLINE);
+    Optional<String> t = trouble(WINDOW);
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (t.isPresent() && System.nanoTime() < deadline) {
+      t = trouble(WINDOW);
+    }
+    assertThat(t).as("RHEV-M settled").isEmpty();
+  }
+
   @Test
   void rhevmThatAnsweredThroughoutIsHealthy() {
     assertThat(agent.monitor(g).state().orElseThrow().state()).isEqualTo(ResourceState.OFFLINE);
@@ -145,14 +159,11 @@ class RhevControlTroubleIT {
 
   @Test
   void aListingSlowerThanHalfTheWindowIsTrouble() {
+    settle();
     sim.latencyMillis = 1500;
     EntryResult slow = agent.monitor(g);
     assertThat(slow.exec()).as(slow.reason()).isEqualTo(ExecStatus.DONE);
     Optional<String> t = trouble(WINDOW);
-    long deadline = System.nanoTime() + WINDOW.toNanos() / 2;
-    while (t.isPresent() && t.get().contains("GET events") && System.nanoTime() < deadline) {
-      t = trouble(WINDOW); // the feed's first poll, slowed too, may still be on its way
-    }
     assertThat(t).isPresent();
     assertThat(t.get()).contains("GET vms took 1.");
   }
@@ -169,9 +180,8 @@ class RhevControlTroubleIT {
 
   @Test
   void aRequestInFlightPastHalfTheWindowIsTrouble() throws Exception {
-    assertThat(agent.monitor(g).state().orElseThrow().state()).isEqualTo(ResourceState.OFFLINE);
+    settle();
     sim.latencyMillis = 8000;
-    long started = System.nanoTime();
     CompletableFuture<EntryResult> hung = CompletableFuture.supplyAsync(() -> agent.monitor(g));
     Optional<String> t = trouble(WINDOW);
     long deadline = System.nanoTime() + 6_000_000_000L;
@@ -179,8 +189,7 @@ class RhevControlTroubleIT {
       t = trouble(WINDOW); // healthy until the listing has been in flight for half the window
     }
     assertThat(t).isPresent();
-    assertThat(t.get()).contains("in flight");
-    assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(WINDOW.toNanos() / 2);
+    assertThat(t.get()).contains("GET vms has been in flight for 1.");
     sim.latencyMillis = 0;
     hung.get();
   }

@@ -144,10 +144,14 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     }
     RhevHostIds.Place p = hostIds(c).place(vm, d);
     return switch (p.where()) {
+        // Ours: the table's state as it is.
       case HERE -> new VmStatus(s.state(), s.native_(), Optional.of(p.hostName()));
+        // Another host's: INTENTIONAL OFFLINE here, never ONLINE.
       case ELSEWHERE ->
           new VmStatus(VmState.RUNNING_ELSEWHERE, s.native_(), Optional.of(p.hostName()));
+        // Running, but nowhere RHEV-M says: cannot tell whether here.
       case NO_HOST -> VmStatus.of(VmState.UNKNOWN, s.native_() + ", but RHEV-M names no host");
+        // A host that may or may not be this one: cannot tell.
       case UNESTABLISHED -> VmStatus.of(VmState.UNKNOWN, s.native_() + "; " + p.why());
     };
   }

@@ -56,6 +56,7 @@ final class RhevMigration {
         // ours to move: below
       }
       case ELSEWHERE -> {
+        // another host's VM: never moved from here, but one already on the target is done
         if (host.path("id").asText().equals(vm.path("host").path("id").asText())) {
           log.info("migrate of {}: VM already on host {}", guest.resource(), p.hostName());
           return; // already where the engine wants it
@@ -70,15 +71,15 @@ final class RhevMigration {
                 + thisHost
                 + "); it is not migrated from here");
       }
-      case NO_HOST ->
+      case NO_HOST -> // down, or running where RHEV-M does not say: nothing to move from here
           throw new BackendException(
               Kind.FAILED,
               "VM "
                   + guest.guestName()
                   + " is "
                   + vm.path("status").asText("?")
-                  + " and runs on no host; nothing to migrate");
-      case UNESTABLISHED ->
+                  + " and RHEV-M names no host for it; it is not migrated from here");
+      case UNESTABLISHED -> // a host that may or may not be this one
           throw new BackendException(
               Kind.TRANSIENT, "VM " + guest.guestName() + ": " + p.why() + "; not migrating it");
     }

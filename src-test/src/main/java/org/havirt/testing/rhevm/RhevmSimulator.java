@@ -46,7 +46,7 @@ public final class RhevmSimulator implements AutoCloseable {
   /** VM listings served (GET /vms), for "one request per monitor round" assertions. */
   public final AtomicLong vmListings = new AtomicLong();
 
-  /** Fault injection: milliseconds added to every reply. */
+  /** Fault injection: milliseconds added to every reply (or only some: {@link #faultsOnlyOn}). */
   public volatile long latencyMillis;
 
   /** Fault injection: the next N API requests answer 503. */
@@ -59,8 +59,9 @@ public final class RhevmSimulator implements AutoCloseable {
   public final AtomicInteger dropConnections = new AtomicInteger();
 
   /**
-   * When set, the counted faults above hit only requests whose path ends with it (e.g. {@code
-   * /vms}), so a background poller of the client cannot take a fault meant for its monitor.
+   * When set, the latency and the counted faults above hit only requests whose path ends with it
+   * (e.g. {@code /vms}), so a background poller of the client cannot take a fault meant for its
+   * monitor.
    */
   public volatile String faultsOnlyOn;
 
@@ -154,7 +155,9 @@ public final class RhevmSimulator implements AutoCloseable {
   private void api(HttpExchange ex) throws IOException {
     try {
       requests.incrementAndGet();
-      if (latencyMillis > 0) {
+      String only = faultsOnlyOn;
+      boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
+      if (target && latencyMillis > 0) {
         Thread.sleep(latencyMillis); // injected latency
       }
       String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -163,8 +166,6 @@ public final class RhevmSimulator implements AutoCloseable {
             ex, 401, SimRoutes.fault("Unauthorized", "the token is missing, expired or revoked"));
         return;
       }
-      String only = faultsOnlyOn;
-      boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
       if (target && fail5xx.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         SimRoutes.send(ex, 503, SimRoutes.fault("Service Unavailable", "injected"));
         return;
