@@ -22,8 +22,21 @@ final class ManualFencing {
    */
   static JsonNode releaseFromDeadHost(RhevClient c, GuestSpec guest, JsonNode vm, Deadline deadline)
       throws BackendException {
-    String host = RhevBackend.hostOf(vm);
-    String hostStatus = vm.path("host").path("status").asText("");
+    // The host's name and status come from RHEV-M now, by id: an engine that does not expand
+    // links gives only the id, and the status must be fresh before confirming a fence.
+    String hostId = vm.path("host").path("id").asText("");
+    JsonNode h = RhevClient.JSON.createObjectNode();
+    if (!hostId.isEmpty()) {
+      try {
+        h = c.get("hosts/" + hostId, deadline);
+      } catch (BackendException e) {
+        if (e.kind() != Kind.NOT_FOUND) {
+          throw e;
+        }
+      }
+    }
+    String host = h.path("name").asText(hostId);
+    String hostStatus = h.path("status").asText("");
     boolean manual =
         guest
             .associationKey("RHEVMInfo", "UseManualRHEVMFencing")
@@ -49,7 +62,7 @@ final class ManualFencing {
     }
     log.warn("confirming manual fence host={} guest={}", host, guest.guestName());
     ObjectNode fence = RhevClient.JSON.createObjectNode().put("fence_type", "manual");
-    c.post("hosts/" + vm.path("host").path("id").asText() + "/fence", fence, deadline);
+    c.post("hosts/" + hostId + "/fence", fence, deadline);
     while (!deadline.isExpired()) {
       JsonNode now = RhevBackend.requireVm(c, guest, deadline);
       if (now.path("status").asText().equals("down")) {

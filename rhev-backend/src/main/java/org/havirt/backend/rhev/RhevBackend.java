@@ -23,30 +23,31 @@ import org.havirt.types.state.VmStatus;
 
 /**
  * The RHEV backend: VMs in RHEV-M/oVirt, driven over its REST API. This node is one RHEV host (node
- * setting {@code rhev.host}); a VM running on another host is never started here. Thread-safe.
+ * setting {@code rhev.host}, compared with the VMs' hosts by id, see {@link RhevHostIds}); a VM
+ * running on another host is never started, stopped or migrated from here (spec §6). Thread-safe.
  */
 public final class RhevBackend implements VmBackend, org.havirt.types.backend.SiteFailover {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RhevBackend.class);
   private final String thisHost;
-  private final Optional<Path> defaultCa;
-  private final Path keyFile;
-  private final Map<String, RhevClient> clients = new ConcurrentHashMap<>();
+  private final RhevClients clients;
   private final Map<String, VmListing> listings = new ConcurrentHashMap<>();
   private final Map<String, EventPoller> pollers = new ConcurrentHashMap<>();
+  private final Map<RhevClient, RhevHostIds> hostIds = new ConcurrentHashMap<>();
   private final java.util.concurrent.CopyOnWriteArrayList<VmEventListener> listeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Duration eventPoll;
 
   public RhevBackend(VmBackendFactory.Settings settings) {
     this.thisHost = settings.get("rhev.host").orElseGet(RhevBackend::hostName);
-    this.defaultCa = settings.get("rhev.ca.file").map(Path::of);
     this.eventPoll =
         Duration.ofMillis(settings.get("rhev.events.poll.ms").map(Long::parseLong).orElse(1000L));
-    this.keyFile =
-        settings
-            .get("key.file")
-            .map(Path::of)
-            .orElse(org.havirt.types.PasswordCipher.DEFAULT_KEY_FILE);
+    this.clients =
+        new RhevClients(
+            settings.get("rhev.ca.file").map(Path::of),
+            settings
+                .get("key.file")
+                .map(Path::of)
+                .orElse(org.havirt.types.PasswordCipher.DEFAULT_KEY_FILE));
   }
 
   private static String hostName() {
@@ -63,64 +64,12 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
   }
 
   private RhevClient client(GuestSpec g) throws BackendException {
-    String url = need(g, "URL");
-    String user = need(g, "User");
-    String password = password(need(g, "Password"));
-    Optional<Path> ca = g.associationKey("RHEVMInfo", "CAFile").map(Path::of).or(() -> defaultCa);
-    String key =
-        url
-            + "\u0000"
-            + user
-            + "\u0000"
-            + password.hashCode()
-            + "\u0000"
-            + ca.map(Path::toString).orElse("");
-    RhevClient c = clients.get(key);
-    if (c == null) {
-      c = new RhevClient(url, user, password, ca);
-      RhevClient raced = clients.putIfAbsent(key, c);
-      if (raced != null) {
-        c.close();
-        c = raced;
-      }
-    }
-    return c;
-  }
-
-  /** Decrypts RHEVMInfo.Password; a plain password in the configuration is refused. */
-  private String password(String value) throws BackendException {
-    if (!org.havirt.types.PasswordCipher.isEncrypted(value)) {
-      throw new BackendException(
-          Kind.MISCONFIGURED,
-          "RHEVMInfo.Password is not encrypted: replace it with the output of 'havirt encrypt'");
-    }
-    try {
-      return org.havirt.types.PasswordCipher.open(keyFile).decrypt(value);
-    } catch (java.io.IOException e) {
-      throw new BackendException(
-          Kind.MISCONFIGURED,
-          "cannot read the key file "
-              + keyFile
-              + ": "
-              + e.getMessage()
-              + " (run 'havirt encrypt' on this host, or copy the key file from where the password was encrypted)");
-    } catch (IllegalArgumentException e) {
-      throw new BackendException(Kind.MISCONFIGURED, "RHEVMInfo.Password: " + e.getMessage());
-    }
-  }
-
-  private static String need(GuestSpec g, String key) throws BackendException {
-    return g.associationKey("RHEVMInfo", key)
-        .orElseThrow(
-            () ->
-                new BackendException(
-                    Kind.MISCONFIGURED,
-                    "RHEVMInfo." + key + " is not set for resource " + g.resource()));
+    return clients.client(g);
   }
 
   /** Returns the VM named exactly {@code name} (the engine's search ignores case; we do not). */
   static Optional<JsonNode> findVm(RhevClient c, String name, Deadline d) throws BackendException {
-    JsonNode list = c.get("vms", d, "search", "name=" + name, "follow", "host");
+    JsonNode list = c.get("vms", d, "search", "name=" + name); // hosts are placed by id
     for (JsonNode vm : list.path("vm")) {
       if (vm.path("name").asText().equals(name)) {
         return Optional.of(vm);
@@ -137,8 +86,9 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
                     Kind.NOT_FOUND, "RHEV-M has no VM named '" + g.guestName() + "'"));
   }
 
-  static String hostOf(JsonNode vm) {
-    return vm.path("host").path("name").asText("");
+  /** This node's host identity as seen through {@code c} (one per client, spec §6). */
+  private RhevHostIds hostIds(RhevClient c) {
+    return hostIds.computeIfAbsent(c, k -> new RhevHostIds(k, thisHost));
   }
 
   /**
@@ -170,15 +120,40 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     if (vm.isEmpty()) {
       return VmStatus.of(VmState.NOT_DEFINED, "no VM named '" + guest.guestName() + "' in RHEV-M");
     }
-    return classify(vm.get());
+    return classify(c, vm.get(), deadline);
   }
 
-  VmStatus classify(JsonNode vm) {
+  /**
+   * The state table's verdict, placed by host id: a running VM on another host is
+   * RUNNING_ELSEWHERE; one whose host cannot be established is UNKNOWN, never ONLINE here. Throws
+   * when RHEV-M's host list is needed and cannot be read.
+   */
+  private VmStatus classify(RhevClient c, JsonNode vm, Deadline d) throws BackendException {
     VmStatus s = RhevStateTable.classify(vm.path("status").asText(""));
-    String host = hostOf(vm);
-    Optional<String> on = host.isEmpty() ? Optional.empty() : Optional.of(host);
-    boolean elsewhere = on.isPresent() && !host.equals(thisHost) && runs(s.state());
-    return new VmStatus(elsewhere ? VmState.RUNNING_ELSEWHERE : s.state(), s.native_(), on);
+    if (!runs(s.state())) {
+      // Not running anywhere, or a state the table already maps the same on every host: the
+      // host only names where, for the reason; not being able to name it changes nothing.
+      Optional<String> on = Optional.empty();
+      try {
+        String name = hostIds(c).place(vm, d).hostName();
+        on = name.isEmpty() ? on : Optional.of(name);
+      } catch (BackendException e) {
+        log.debug("host of a {} VM not named: {}", s.native_(), e.getMessage());
+      }
+      return new VmStatus(s.state(), s.native_(), on);
+    }
+    RhevHostIds.Place p = hostIds(c).place(vm, d);
+    return switch (p.where()) {
+        // Ours: the table's state as it is.
+      case HERE -> new VmStatus(s.state(), s.native_(), Optional.of(p.hostName()));
+        // Another host's: INTENTIONAL OFFLINE here, never ONLINE.
+      case ELSEWHERE ->
+          new VmStatus(VmState.RUNNING_ELSEWHERE, s.native_(), Optional.of(p.hostName()));
+        // Running, but nowhere RHEV-M says: cannot tell whether here.
+      case NO_HOST -> VmStatus.of(VmState.UNKNOWN, s.native_() + ", but RHEV-M names no host");
+        // A host that may or may not be this one: cannot tell.
+      case UNESTABLISHED -> VmStatus.of(VmState.UNKNOWN, s.native_() + "; " + p.why());
+    };
   }
 
   private static boolean runs(VmState s) {
@@ -203,7 +178,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
   public void start(GuestSpec guest, Deadline deadline) throws BackendException {
     RhevClient c = client(guest);
     JsonNode vm = requireVm(c, guest, deadline);
-    VmStatus s = classify(vm);
+    VmStatus s = classify(c, vm, deadline);
     switch (s.state()) {
       case RUNNING, LAUNCHING, POWERING_UP, RESTORING, PAUSED, PAUSED_IO_ERROR -> {
         return; // already running here: online is idempotent
@@ -216,9 +191,16 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
                   + " is "
                   + s.native_()
                   + " on host "
-                  + hostOf(vm)
+                  + s.host().orElse("?")
                   + "; refusing to start a second copy");
-      case UNKNOWN -> vm = ManualFencing.releaseFromDeadHost(c, guest, vm, deadline);
+      case UNKNOWN -> {
+        if (RhevStateTable.classify(vm.path("status").asText("")).state() != VmState.UNKNOWN) {
+          // RHEV-M says it runs, but not where we can establish: it may run here or elsewhere.
+          throw new BackendException(
+              Kind.TRANSIENT, "VM " + guest.guestName() + " is " + s.native_() + "; not started");
+        }
+        vm = ManualFencing.releaseFromDeadHost(c, guest, vm, deadline);
+      }
       case DOWN,
           CRASHED,
           NOT_DEFINED,
@@ -244,11 +226,15 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     listing(c, guest).invalidate();
   }
 
+  /**
+   * Asks the guest to shut down, only if it runs on this node's RHEV host ({@link RhevStops});
+   * waits up to DelayAfterGuestOffline for it to be down.
+   */
   @Override
   public void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
     RhevClient c = client(guest);
     Optional<JsonNode> vm = findVm(c, guest.guestName(), deadline);
-    if (vm.isEmpty() || vm.get().path("status").asText().equals("down")) {
+    if (vm.isEmpty() || !mayStop(c, guest, vm.get(), "offline", deadline)) {
       return;
     }
     c.post(
@@ -273,11 +259,12 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     }
   }
 
+  /** Powers the VM off, only if it runs on this node's RHEV host ({@link RhevStops}). */
   @Override
   public void destroy(GuestSpec guest, Deadline deadline) throws BackendException {
     RhevClient c = client(guest);
     Optional<JsonNode> vm = findVm(c, guest.guestName(), deadline);
-    if (vm.isEmpty() || vm.get().path("status").asText().equals("down")) {
+    if (vm.isEmpty() || !mayStop(c, guest, vm.get(), "clean", deadline)) {
       return;
     }
     c.post(
@@ -287,34 +274,45 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     listing(c, guest).invalidate();
   }
 
+  /**
+   * Returns whether {@code entry} may stop {@code vm}: true when it runs here; false, logged, when
+   * there is nothing to stop here (the monitor that follows tells the engine where it is); throws
+   * TRANSIENT, which keeps the resource UNKNOWN and stops nothing, when where it runs cannot be
+   * established.
+   */
+  private boolean mayStop(RhevClient c, GuestSpec guest, JsonNode vm, String entry, Deadline d)
+      throws BackendException {
+    Optional<org.havirt.types.state.RhevVmStatus> status =
+        org.havirt.types.state.RhevVmStatus.fromWire(vm.path("status").asText(""));
+    if (status.isEmpty()) {
+      throw new BackendException(
+          Kind.TRANSIENT,
+          "VM "
+              + guest.guestName()
+              + " has the unrecognised status '"
+              + vm.path("status").asText("")
+              + "'; not stopping it");
+    }
+    RhevStops.Decision decision =
+        RhevStops.decide(guest.guestName(), status.get(), hostIds(c).place(vm, d));
+    return switch (decision.verdict()) {
+      case ACT -> true; // it runs on this node's host
+      case NOTHING -> {
+        log.info("{} of {}: {}", entry, guest.resource(), decision.message());
+        yield false; // not here: nothing to stop, and nothing was
+      }
+      case REFUSE -> {
+        log.warn("{} of {} refused: {}", entry, guest.resource(), decision.message());
+        throw new BackendException(Kind.TRANSIENT, decision.message());
+      }
+    };
+  }
+
   @Override
   public void migrate(GuestSpec guest, MigrationTarget target, Deadline deadline)
       throws BackendException {
     RhevClient c = client(guest);
-    JsonNode vm = requireVm(c, guest, deadline);
-    String affinity = vm.path("placement_policy").path("affinity").asText("migratable");
-    if (!affinity.equals("migratable")) {
-      throw new BackendException(
-          Kind.FAILED,
-          "VM "
-              + guest.guestName()
-              + " has placement affinity '"
-              + affinity
-              + "', which does not allow migration");
-    }
-    JsonNode host = RhevHosts.require(c, target.hypervisor(), "the target system", deadline);
-    if (!host.path("cluster").path("id").asText().equals(vm.path("cluster").path("id").asText())) {
-      throw new BackendException(
-          Kind.FAILED,
-          "host "
-              + target.hypervisor()
-              + " is in another RHEV cluster than VM "
-              + guest.guestName()
-              + ": migration across clusters (or DR sites) is refused; fail over instead");
-    }
-    ObjectNode body = RhevClient.JSON.createObjectNode();
-    body.putObject("host").put("name", target.hypervisor());
-    c.post("vms/" + vm.path("id").asText() + "/migrate", body, deadline);
+    RhevMigration.migrate(c, hostIds(c), thisHost, guest, target, deadline);
     listing(c, guest).invalidate();
   }
 
@@ -334,7 +332,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
                     .map(h -> " on host " + h + (h.equals(thisHost) ? " (this host)" : ""))
                     .orElse(""));
       }
-      case "devscan" -> devScan(guest, deadline);
+      case "devscan" -> RhevDevScan.scan(client(guest), guest, deadline);
       case "vmconfigsync" ->
           new ActionOutput(
               false,
@@ -347,34 +345,32 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     };
   }
 
-  /** Lists the VM's disks as RHEV-M sees them; any disk not ok or not active fails the scan. */
-  private ActionOutput devScan(GuestSpec guest, Deadline deadline) throws BackendException {
-    RhevClient c = client(guest);
-    JsonNode vm = requireVm(c, guest, deadline);
-    JsonNode list =
-        c.get("vms/" + vm.path("id").asText() + "/diskattachments", deadline, "follow", "disk");
-    StringBuilder out = new StringBuilder();
-    boolean ok = true;
-    for (JsonNode a : list.path("disk_attachment")) {
-      JsonNode d = a.path("disk");
-      String status = d.path("status").asText("unknown");
-      boolean active = a.path("active").asBoolean(true); // "true" as a string too
-      boolean good = status.equals("ok") && active;
-      ok &= good;
-      out.append("disk ")
-          .append(d.path("name").asText(d.path("id").asText("?")))
-          .append(" (")
-          .append(a.path("interface").asText("?"))
-          .append(active ? "" : ", inactive")
-          .append("): ")
-          .append(status)
-          .append(good ? " OK" : " NOT USABLE")
-          .append('\n');
+  /**
+   * Whether the resource's RHEV-M explains a monitor timeout (spec §6): a RHEV monitor reads the
+   * one shared listing of that RHEV-M, so its slowness, never the VM, is what times out. Trouble is
+   * any request to it during {@code window} that failed, timed out or took more than half the
+   * window, or one in flight for longer than that now. Health only when RHEV-M answered throughout;
+   * with no answer in the window, a fresh request ({@code GET /}, within the deadline and half the
+   * window) decides.
+   */
+  @Override
+  public Optional<String> controlTrouble(GuestSpec guest, Duration window, Deadline deadline) {
+    RhevClient c;
+    try {
+      c = client(guest);
+    } catch (BackendException e) {
+      return Optional.of("RHEV-M cannot be asked: " + e.getMessage());
     }
-    if (out.length() == 0) {
-      out.append("VM ").append(guest.guestName()).append(" has no disks\n");
+    Optional<String> trouble = c.requests().trouble(window);
+    if (trouble.isPresent() || c.requests().answeredWithin(window)) {
+      return trouble.map(t -> "RHEV-M: " + t);
     }
-    return new ActionOutput(ok, out.toString().strip());
+    try {
+      c.get("", deadline.atMost(window.dividedBy(2)));
+    } catch (BackendException e) {
+      return Optional.of("RHEV-M did not answer a liveness request: " + e.getMessage());
+    }
+    return c.requests().trouble(window).map(t -> "RHEV-M: " + t);
   }
 
   @Override
@@ -403,7 +399,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     pollers.values().forEach(EventPoller::close);
     pollers.clear();
     listings.clear();
-    clients.values().forEach(RhevClient::close);
-    clients.clear();
+    hostIds.clear();
+    clients.close();
   }
 }

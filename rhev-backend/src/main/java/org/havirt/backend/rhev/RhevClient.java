@@ -44,6 +44,7 @@ public final class RhevClient {
   private final String user;
   private final String password;
   private final OkHttpClient http;
+  private final RequestLog requests = new RequestLog(org.havirt.types.Ticker.SYSTEM);
   private volatile String token;
 
   public RhevClient(String url, String user, String password, Optional<Path> caFile)
@@ -112,7 +113,45 @@ public final class RhevClient {
     return call("PUT", path, body, d);
   }
 
+  /** What became of this client's requests lately (for {@code controlTrouble}). */
+  RequestLog requests() {
+    return requests;
+  }
+
+  /**
+   * One request, logged: a request RHEV-M did not answer (unreachable, no answer by the deadline,
+   * 5xx, garbage, untrusted TLS) is a failure; a fault RHEV-M answered with (404, 409, 403, a 401
+   * after a fresh login) is an answer.
+   */
   private JsonNode call(String method, String path, JsonNode body, Deadline d, String... query)
+      throws BackendException {
+    long ticket = requests.begin(method + " " + (path.isEmpty() ? "/" : path));
+    Optional<String> failure = Optional.of("no answer");
+    try {
+      JsonNode answer = send(method, path, body, d, query);
+      failure = Optional.empty();
+      return answer;
+    } catch (BackendException e) {
+      failure = answered(e.kind()) ? Optional.empty() : Optional.of(e.getMessage());
+      throw e;
+    } catch (RuntimeException e) {
+      failure = Optional.of(e.toString());
+      throw e;
+    } finally {
+      requests.end(ticket, failure);
+    }
+  }
+
+  private static boolean answered(Kind kind) {
+    return switch (kind) {
+      case NOT_FOUND, FAILED, PERMISSION -> true; // RHEV-M's own verdict on what it was asked
+      case TRANSIENT, TIMED_OUT -> false; // unreachable, 5xx, garbage, or no answer in time
+      case MISCONFIGURED -> false; // its TLS cannot be trusted: no answer we may believe
+      case NOT_INSTALLED, UNSUPPORTED -> false; // never raised here; cannot tell, so not health
+    };
+  }
+
+  private JsonNode send(String method, String path, JsonNode body, Deadline d, String... query)
       throws BackendException {
     HttpUrl.Builder ub =
         base.newBuilder()

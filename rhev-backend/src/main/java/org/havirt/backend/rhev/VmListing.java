@@ -35,13 +35,17 @@ final class VmListing {
     this.fetch = fetch;
   }
 
-  /** The listing of {@code client}'s VMs, of one cluster if {@code cluster} is present. */
+  /**
+   * The listing of {@code client}'s VMs, of one cluster if {@code cluster} is present. Links are
+   * not expanded: a VM's host is placed by id ({@link RhevHostIds}), and expanding it for every VM
+   * would only make RHEV-M's answer larger.
+   */
   static VmListing of(RhevClient client, Optional<String> cluster) {
     return new VmListing(
         d ->
             cluster.isPresent()
-                ? client.get("vms", d, "search", "cluster=" + cluster.get(), "follow", "host")
-                : client.get("vms", d, "follow", "host"));
+                ? client.get("vms", d, "search", "cluster=" + cluster.get())
+                : client.get("vms", d));
   }
 
   /** Returns the VM named {@code name}, from a listing no older than {@code maxAge}. */

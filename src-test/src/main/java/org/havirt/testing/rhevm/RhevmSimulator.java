@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A RHEV-M (oVirt engine) stand-in speaking REST API v4 in JSON over HTTPS with its own CA: OAuth
  * tokens (bad credentials → 400, a stale token → 401), VM search, start/shutdown/stop with timed
  * transitions, hosts, the events feed, and the quirks real engines have (booleans and integers as
- * strings, empty collections with their key left out, faults as {reason, detail}). Fault injection:
- * latency, 5xx, malformed bodies, revoked tokens. Loopback only.
+ * strings, empty collections with their key left out, faults as {reason, detail}, links expanded by
+ * {@code follow=} or not, see {@link #expandLinks}). Fault injection: latency, 5xx, malformed
+ * bodies, revoked tokens. Loopback only.
  */
 public final class RhevmSimulator implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +46,7 @@ public final class RhevmSimulator implements AutoCloseable {
   /** VM listings served (GET /vms), for "one request per monitor round" assertions. */
   public final AtomicLong vmListings = new AtomicLong();
 
-  /** Fault injection: milliseconds added to every reply. */
+  /** Fault injection: milliseconds added to every reply (or only some: {@link #faultsOnlyOn}). */
   public volatile long latencyMillis;
 
   /** Fault injection: the next N API requests answer 503. */
@@ -58,16 +59,24 @@ public final class RhevmSimulator implements AutoCloseable {
   public final AtomicInteger dropConnections = new AtomicInteger();
 
   /**
-   * When set, the counted faults above hit only requests whose path ends with it (e.g. {@code
-   * /vms}), so a background poller of the client cannot take a fault meant for its monitor.
+   * When set, the latency and the counted faults above hit only requests whose path ends with it
+   * (e.g. {@code /vms}), so a background poller of the client cannot take a fault meant for its
+   * monitor.
    */
   public volatile String faultsOnlyOn;
+
+  /**
+   * Whether {@code follow=} expands links (engines 4.2 and later). Off, the simulator behaves as an
+   * older engine or a proxy that strips the parameter: every link, such as a VM's {@code host}, is
+   * only {@code {id, href}}.
+   */
+  public volatile boolean expandLinks = true;
 
   public RhevmSimulator(Path dir, int port, String user, String password) throws Exception {
     this.tls = SimTls.create(dir.resolve("tls"));
     this.user = user;
     this.password = password;
-    this.routes = new SimRoutes(model, vmListings);
+    this.routes = new SimRoutes(model, vmListings, () -> expandLinks);
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
     server.createContext("/ovirt-engine/sso/oauth/token", this::token);
@@ -146,7 +155,9 @@ public final class RhevmSimulator implements AutoCloseable {
   private void api(HttpExchange ex) throws IOException {
     try {
       requests.incrementAndGet();
-      if (latencyMillis > 0) {
+      String only = faultsOnlyOn;
+      boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
+      if (target && latencyMillis > 0) {
         Thread.sleep(latencyMillis); // injected latency
       }
       String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -155,8 +166,6 @@ public final class RhevmSimulator implements AutoCloseable {
             ex, 401, SimRoutes.fault("Unauthorized", "the token is missing, expired or revoked"));
         return;
       }
-      String only = faultsOnlyOn;
-      boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
       if (target && fail5xx.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         SimRoutes.send(ex, 503, SimRoutes.fault("Service Unavailable", "injected"));
         return;

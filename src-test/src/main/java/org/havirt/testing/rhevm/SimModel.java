@@ -102,6 +102,14 @@ public final class SimModel {
     return h;
   }
 
+  /**
+   * Removes a host from RHEV-M, as an administrator does before re-adding it (it then comes back
+   * under a new id). VMs that still name it keep the dangling id, as a test may want.
+   */
+  public synchronized void removeHost(Host h) {
+    hosts.remove(h.id);
+  }
+
   public synchronized Vm addVm(String name, String clusterName) {
     Vm v = new Vm(name, clusterId(clusterName));
     vms.put(v.id, v);

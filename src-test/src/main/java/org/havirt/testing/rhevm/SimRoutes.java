@@ -23,10 +23,18 @@ final class SimRoutes {
   static final ObjectMapper JSON = RhevmSimulator.JSON;
   private final SimModel model;
   private final AtomicLong vmListings;
+  private final java.util.function.BooleanSupplier expandLinks;
 
-  SimRoutes(SimModel model, AtomicLong vmListings) {
+  SimRoutes(SimModel model, AtomicLong vmListings, java.util.function.BooleanSupplier expandLinks) {
     this.model = model;
     this.vmListings = vmListings;
+    this.expandLinks = expandLinks;
+  }
+
+  /** Whether {@code follow} names {@code link} and this engine honours it. */
+  private boolean follows(Map<String, String> q, String link) {
+    return expandLinks.getAsBoolean()
+        && java.util.Arrays.asList(q.getOrDefault("follow", "").split(",")).contains(link);
   }
 
   void route(HttpExchange ex) throws IOException {
@@ -47,7 +55,7 @@ final class SimRoutes {
         model.advance();
         for (SimModel.Vm v : model.vms.values()) {
           if (matches(v, search)) {
-            list.add(vm(v, q.getOrDefault("follow", "").contains("host")));
+            list.add(vm(v, follows(q, "host")));
           }
         }
       }
@@ -61,13 +69,13 @@ final class SimRoutes {
       if (v == null) {
         send(ex, 404, fault("Not Found", "VM " + p[2] + " does not exist"));
       } else {
-        send(ex, 200, vm(v, true));
+        send(ex, 200, vm(v, follows(q, "host")));
       }
     } else if (p.length == 4
         && p[1].equals("vms")
         && p[3].equals("diskattachments")
         && method.equals("GET")) {
-      diskAttachments(ex, p[2], q.getOrDefault("follow", "").contains("disk"));
+      diskAttachments(ex, p[2], follows(q, "disk"));
     } else if (p.length == 4 && p[1].equals("vms") && method.equals("POST")) {
       action(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
     } else if (path.equals("/hosts") && method.equals("GET")) {
@@ -82,6 +90,19 @@ final class SimRoutes {
         }
       }
       send(ex, 200, collection("host", list));
+    } else if (p.length == 3 && p[1].equals("hosts") && method.equals("GET")) {
+      SimModel.Host h;
+      synchronized (model) {
+        model.advance();
+        h = model.hosts.get(p[2]);
+      }
+      if (h == null) {
+        send(ex, 404, fault("Not Found", "host " + p[2] + " does not exist"));
+      } else {
+        synchronized (model) {
+          send(ex, 200, host(h));
+        }
+      }
     } else if (p.length == 4 && p[1].equals("hosts") && method.equals("POST")) {
       hostAction(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
     } else if (p.length == 3 && p[1].equals("vms") && method.equals("PUT")) {
@@ -220,7 +241,7 @@ final class SimRoutes {
       return;
     }
     synchronized (model) {
-      send(ex, 200, vm(v, true));
+      send(ex, 200, vm(v, false)); // an update's answer expands nothing
     }
   }
 
