@@ -134,7 +134,9 @@ public final class AgentDaemon implements AutoCloseable {
             (res, target) -> resolver.migrationRefusal(res, o.system(), target),
             o.version(),
             Clock.systemUTC(),
-            faults);
+            faults,
+            org.havirt.agent.protocol.SocketLimits.DEFAULTS,
+            t -> {});
     server.start();
     log.info("agent ready system={} resources={} socket={}", o.system(), managed, o.socket());
     return new AgentDaemon(loop, backends, runner, agent, server, managed);

@@ -9,8 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.havirt.agent.core.Agent;
@@ -33,9 +37,25 @@ public final class ProtocolServer implements AutoCloseable {
   private final String version;
   private final Clock wall;
   private final org.havirt.agent.engine.PacemakerFaults faults;
+  private final SocketLimits limits;
+  private final Consumer<Throwable> onFatal;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicLong busyRefusals = new AtomicLong();
+  private UnaryOperator<Acceptor> acceptVia = a -> a;
+  private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
   private ServerSocketChannel server;
+  private Thread acceptThread;
   private volatile boolean closed;
+
+  /** Takes the next connection off the socket: a seam for tests that make accept fail. */
+  interface Acceptor {
+    SocketChannel accept() throws IOException;
+  }
+
+  /** Waits between failed accepts: a seam for tests that watch the back-off. */
+  interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+  }
 
   public ProtocolServer(
       Path path,
@@ -45,7 +65,9 @@ public final class ProtocolServer implements AutoCloseable {
       MigrationPolicy migrations,
       String version,
       Clock wall,
-      org.havirt.agent.engine.PacemakerFaults faults) {
+      org.havirt.agent.engine.PacemakerFaults faults,
+      SocketLimits limits,
+      Consumer<Throwable> onFatal) {
     this.path = path;
     this.allowedUsers = Set.copyOf(allowedUsers);
     this.agent = agent;
@@ -54,6 +76,30 @@ public final class ProtocolServer implements AutoCloseable {
     this.version = version;
     this.wall = wall;
     this.faults = faults;
+    this.limits = limits;
+    this.onFatal = onFatal;
+  }
+
+  /** Test seam, before {@link #start}: wraps how connections are accepted. */
+  ProtocolServer acceptVia(UnaryOperator<Acceptor> wrap) {
+    this.acceptVia = wrap;
+    return this;
+  }
+
+  /** Test seam, before {@link #start}: how the accept loop waits after a failed accept. */
+  ProtocolServer sleepVia(Sleeper s) {
+    this.sleeper = s;
+    return this;
+  }
+
+  /** Test seam: the thread of the accept loop, once started. */
+  Thread acceptThread() {
+    return acceptThread;
+  }
+
+  /** Returns how many connections were refused with {@code busy} since the start. */
+  public long busyRefusals() {
+    return busyRefusals.get();
   }
 
   /** Binds the socket and starts accepting; returns once clients can connect. */
@@ -68,6 +114,7 @@ public final class ProtocolServer implements AutoCloseable {
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
     Thread t = new Thread(this::acceptLoop, "havirt-socket-accept");
     t.setDaemon(true);
+    acceptThread = t;
     t.start();
     log.info("engine socket listening path={} allowed={}", path, allowedUsers);
   }
@@ -91,10 +138,11 @@ public final class ProtocolServer implements AutoCloseable {
   }
 
   private void acceptLoop() {
+    Acceptor acceptor = acceptVia.apply(server::accept);
     while (!closed) {
       SocketChannel ch;
       try {
-        ch = server.accept();
+        ch = acceptor.accept();
       } catch (IOException e) {
         if (!closed) {
           log.warn("engine socket accept failed err={}", e.getMessage());

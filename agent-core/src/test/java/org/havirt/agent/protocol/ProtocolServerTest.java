@@ -88,7 +88,9 @@ class ProtocolServerTest {
             (r, t) -> Optional.empty(),
             "test",
             Clock.systemUTC(),
-            faults);
+            faults,
+            SocketLimits.DEFAULTS,
+            t -> {});
     server.start();
   }
 
