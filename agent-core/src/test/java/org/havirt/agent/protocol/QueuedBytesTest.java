@@ -93,18 +93,63 @@ class QueuedBytesTest {
         java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
       }
       assertThat(server.tooSlowDrops()).as("the agent dropped the client").isEqualTo(1);
+      // A request after the drop is not run: its reply could never reach the client.
+      deaf.send(
+          "{\"id\":99,\"op\":\"add\",\"resource\":\"late\",\"attributes\":{\"GuestName\":\"late\"}}");
       deaf.startReading();
       JsonNode last = lastLineBeforeTheEnd(deaf);
       assertThat(last).isNotNull();
       assertThat(last.path("error").path("code").asText()).as("%s", last).isEqualTo("too_slow");
+      assertThat(last.path("error").path("message").asText()).contains("1048576 bytes");
       assertThat(deaf.bytesRead()).as("about one reply, then the reason").isLessThan(2L << 20);
     }
+    assertThat(fixture.agent.status(java.util.Optional.empty()).get())
+        .extracting(st -> st.name())
+        .doesNotContain("late")
+        .hasSize(2000);
     assertThat(status(socket)).as("the agent serves others as before").isNotNull();
+  }
+
+  @Test
+  void aDroppedClientThatNeverReadsIsClosedAfterTheGraceAndItsPlaceIsFree() throws Exception {
+    Path socket = dir.resolve("a.sock");
+    // One place only: the next client is served only once the deaf one is really closed.
+    ProtocolServer server =
+        fixture.server(socket, new SocketLimits(1, 16 * 1024, Duration.ofMillis(300)), t -> {});
+    server.start();
+    fixture.addResources(300);
+    try (LineClient deaf = LineClient.connect(socket)) {
+      for (int i = 0; i < 30; i++) {
+        deaf.send("{\"id\":" + i + ",\"op\":\"status\"}");
+      }
+      long until = System.nanoTime() + T.toNanos();
+      while (server.tooSlowDrops() == 0 && System.nanoTime() < until) {
+        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+      }
+      assertThat(server.tooSlowDrops()).isEqualTo(1);
+      // It never reads: the grace ends the connection all the same (polled, with a deadline).
+      JsonNode answer = null;
+      while (System.nanoTime() < until) {
+        answer = status(socket);
+        if (answer != null && !answer.path("error").path("code").asText().equals("busy")) {
+          break;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+      }
+      assertThat(answer).isNotNull();
+      assertThat(answer.path("error").path("code").asText())
+          .as("served in the deaf client's place: %s", answer)
+          .isEqualTo("no_such_resource");
+    }
   }
 
   static JsonNode status(Path socket) throws Exception {
     try (LineClient c = LineClient.reading(socket)) {
-      c.send("{\"id\":9,\"op\":\"status\",\"resource\":\"none\"}");
+      try {
+        c.send("{\"id\":9,\"op\":\"status\",\"resource\":\"none\"}");
+      } catch (java.io.IOException e) {
+        // Refused (busy) and closed before the request went out: the line says so.
+      }
       return c.reply(T);
     }
   }
