@@ -104,4 +104,42 @@ class ConnectionCapTest {
     }
     assertThat(server.busyRefusals()).isEqualTo(1);
   }
+
+  @Test
+  void aSubscriberThatLeftHoldsItsPlaceUntilTheNextEventToIt() throws Exception {
+    Path socket = dir.resolve("a.sock");
+    ProtocolServer server =
+        fixture.server(socket, SocketLimits.DEFAULTS.withMaxConnections(1), t -> {});
+    server.start();
+    try (LineClient sub = LineClient.reading(socket)) {
+      sub.send("{\"id\":1,\"op\":\"subscribe\"}");
+      assertThat(sub.reply(T).path("subscribed").asBoolean()).isTrue();
+    }
+    // Gone, but EOF is all the agent saw, as from a subscriber that only half-closed: it keeps
+    // the place (what docs/protocol.md says), and the next client is refused.
+    try (LineClient next = LineClient.reading(socket)) {
+      JsonNode r = next.json(T);
+      assertThat(r).isNotNull();
+      assertThat(r.path("error").path("code").asText()).isEqualTo("busy");
+    }
+    // An event to it fails, and that frees the place (polled, with a deadline).
+    fixture.addResources(1);
+    long until = System.nanoTime() + T.toNanos();
+    JsonNode answer = null;
+    while (System.nanoTime() < until) {
+      try (LineClient again = LineClient.reading(socket)) {
+        try {
+          again.send("{\"id\":2,\"op\":\"status\"}");
+        } catch (java.io.IOException e) {
+          // refused before the request went out: the line says so
+        }
+        answer = again.json(T);
+      }
+      if (answer != null && answer.path("ok").asBoolean()) {
+        break;
+      }
+    }
+    assertThat(answer).isNotNull();
+    assertThat(answer.path("ok").asBoolean()).as("%s", answer).isTrue();
+  }
 }
