@@ -51,7 +51,8 @@ final class AgentExit {
               } catch (InterruptedException e) {
                 return;
               }
-              log.error("agent shutdown took longer than {} ms; halting code={}", bound, code);
+              log.error(
+                  "agent shutdown took longer than {} ms; halting code={}", bound.toMillis(), code);
               halt.accept(code);
             },
             "havirt-exit-watchdog");

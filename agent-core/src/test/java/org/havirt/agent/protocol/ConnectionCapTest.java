@@ -36,6 +36,18 @@ class ConnectionCapTest {
     return c;
   }
 
+  /** Sends a request on a new connection; returns the first line back, a reply or a refusal. */
+  static JsonNode firstLine(Path socket, String request) throws Exception {
+    try (LineClient c = LineClient.reading(socket)) {
+      try {
+        c.send(request);
+      } catch (java.io.IOException e) {
+        // Refused (busy) and closed before the request went out: the line says so.
+      }
+      return c.json(T);
+    }
+  }
+
   @Test
   void the65thConnectionIsRefusedBusyWhileThe64AreServedAndAFreedPlaceIsTakenAgain()
       throws Exception {
@@ -76,10 +88,7 @@ class ConnectionCapTest {
     long until = System.nanoTime() + T.toNanos();
     JsonNode answer = null;
     while (System.nanoTime() < until) {
-      try (LineClient again = LineClient.reading(socket)) {
-        again.send("{\"id\":200,\"op\":\"status\"}");
-        answer = again.json(T);
-      }
+      answer = firstLine(socket, "{\"id\":200,\"op\":\"status\"}");
       if (answer != null && answer.path("ok").asBoolean()) {
         break;
       }
@@ -127,14 +136,7 @@ class ConnectionCapTest {
     long until = System.nanoTime() + T.toNanos();
     JsonNode answer = null;
     while (System.nanoTime() < until) {
-      try (LineClient again = LineClient.reading(socket)) {
-        try {
-          again.send("{\"id\":2,\"op\":\"status\"}");
-        } catch (java.io.IOException e) {
-          // refused before the request went out: the line says so
-        }
-        answer = again.json(T);
-      }
+      answer = firstLine(socket, "{\"id\":2,\"op\":\"status\"}");
       if (answer != null && answer.path("ok").asBoolean()) {
         break;
       }
