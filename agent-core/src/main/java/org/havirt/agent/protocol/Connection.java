@@ -137,7 +137,7 @@ final class Connection implements RequestHandler.Sink {
             + maxQueuedBytes
             + " bytes behind ("
             + owed
-            + " bytes not read); the agent closes it";
+            + " bytes not yet sent to it); the agent closes it";
     out.offer((Json.error(null, "too_slow", reason) + "\n").getBytes(StandardCharsets.UTF_8));
     out.offer(CLOSE);
     try {
