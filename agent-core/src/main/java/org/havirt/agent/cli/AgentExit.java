@@ -3,6 +3,7 @@ package org.havirt.agent.cli;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +41,18 @@ final class AgentExit {
    * Arms a watchdog for an exit with {@code code}: the exit runs the shutdown hooks (which close
    * the daemon), and a close stuck on a hung backend must not keep a dead daemon alive, so after
    * {@code bound} the JVM is halted with the code. The watchdog is a daemon thread; it does nothing
-   * if the JVM is gone first.
+   * if the JVM is gone first. If not even its thread can start (the usual reason a socket died),
+   * the JVM is halted at once: an unbounded shutdown is worse than skipping it, which changes no
+   * VM.
    */
   static void armHalt(int code, Duration bound, IntConsumer halt) {
+    armHalt(code, bound, halt, Thread::new);
+  }
+
+  /** As above, with the watchdog's thread made by {@code threads} (tests make one that fails). */
+  static void armHalt(int code, Duration bound, IntConsumer halt, ThreadFactory threads) {
     Thread t =
-        new Thread(
+        threads.newThread(
             () -> {
               try {
                 Thread.sleep(bound.toMillis());
@@ -54,9 +62,14 @@ final class AgentExit {
               log.error(
                   "agent shutdown took longer than {} ms; halting code={}", bound.toMillis(), code);
               halt.accept(code);
-            },
-            "havirt-exit-watchdog");
+            });
+    t.setName("havirt-exit-watchdog");
     t.setDaemon(true);
-    t.start();
+    try {
+      t.start();
+    } catch (OutOfMemoryError e) {
+      log.error("no thread for the exit watchdog; halting now code={} err={}", code, e.toString());
+      halt.accept(code);
+    }
   }
 }

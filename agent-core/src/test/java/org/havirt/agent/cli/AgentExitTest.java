@@ -42,6 +42,23 @@ class AgentExitTest {
   }
 
   @Test
+  void withoutAThreadForTheWatchdogTheJvmIsHaltedAtOnce() throws Exception {
+    CompletableFuture<Integer> halted = new CompletableFuture<>();
+    AgentExit.armHalt(
+        HavirtMain.EXIT_PROBLEM,
+        Duration.ofHours(1),
+        halted::complete,
+        r ->
+            new Thread(r) {
+              @Override
+              public synchronized void start() {
+                throw new OutOfMemoryError("unable to create native thread");
+              }
+            });
+    assertThat(halted).as("halted before armHalt returned").isCompletedWithValue(1);
+  }
+
+  @Test
   void maxConnectionsIsAnOptionOfAtLeastOne() {
     AgentCommand c = new AgentCommand();
     new CommandLine(c).parseArgs("-c", "/nonexistent/main.cf");
