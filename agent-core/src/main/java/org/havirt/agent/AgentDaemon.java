@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.havirt.agent.backend.Backends;
 import org.havirt.agent.core.Agent;
 import org.havirt.agent.core.AgentLoop;
@@ -14,6 +15,7 @@ import org.havirt.agent.core.BackendEntryRunner;
 import org.havirt.agent.engine.PacemakerFaults;
 import org.havirt.agent.protocol.ProtocolServer;
 import org.havirt.agent.protocol.ResourceCatalog;
+import org.havirt.agent.protocol.SocketLimits;
 import org.havirt.config.ConfigModel;
 import org.havirt.config.ResourceResolver;
 import org.havirt.config.TypeCatalog;
@@ -39,6 +41,7 @@ public final class AgentDaemon implements AutoCloseable {
    * @param socket the engine socket's path
    * @param allowedUsers who may use the socket
    * @param threads how many entry points may run at once
+   * @param maxConnections how many socket connections are served at once
    */
   public record Options(
       String system,
@@ -46,7 +49,26 @@ public final class AgentDaemon implements AutoCloseable {
       Set<String> allowedUsers,
       VmBackendFactory.Settings node,
       int threads,
-      String version) {}
+      String version,
+      int maxConnections) {
+    /** The options with the default connection cap. */
+    public Options(
+        String system,
+        Path socket,
+        Set<String> allowedUsers,
+        VmBackendFactory.Settings node,
+        int threads,
+        String version) {
+      this(
+          system,
+          socket,
+          allowedUsers,
+          node,
+          threads,
+          version,
+          SocketLimits.DEFAULT_MAX_CONNECTIONS);
+    }
+  }
 
   private final AgentLoop loop;
   private final Backends backends;
@@ -54,6 +76,7 @@ public final class AgentDaemon implements AutoCloseable {
   private final Agent agent;
   private final ProtocolServer server;
   private final int managed;
+  private final CompletableFuture<Throwable> socketDead;
 
   private AgentDaemon(
       AgentLoop loop,
@@ -61,13 +84,15 @@ public final class AgentDaemon implements AutoCloseable {
       BackendEntryRunner runner,
       Agent agent,
       ProtocolServer server,
-      int managed) {
+      int managed,
+      CompletableFuture<Throwable> socketDead) {
     this.loop = loop;
     this.backends = backends;
     this.runner = runner;
     this.agent = agent;
     this.server = server;
     this.managed = managed;
+    this.socketDead = socketDead;
   }
 
   /** Starts the daemon for a configuration that has already been checked. */
@@ -125,6 +150,7 @@ public final class AgentDaemon implements AutoCloseable {
     // Under Pacemaker, a fault is pushed to it at once instead of waiting for its next monitor.
     PacemakerFaults faults = PacemakerFaults.withCrmResource();
     agent.subscribe(faults::onStatus);
+    CompletableFuture<Throwable> socketDead = new CompletableFuture<>();
     ProtocolServer server =
         new ProtocolServer(
             o.socket(),
@@ -134,10 +160,12 @@ public final class AgentDaemon implements AutoCloseable {
             (res, target) -> resolver.migrationRefusal(res, o.system(), target),
             o.version(),
             Clock.systemUTC(),
-            faults);
+            faults,
+            SocketLimits.DEFAULTS.withMaxConnections(o.maxConnections()),
+            socketDead::complete);
     server.start();
     log.info("agent ready system={} resources={} socket={}", o.system(), managed, o.socket());
-    return new AgentDaemon(loop, backends, runner, agent, server, managed);
+    return new AgentDaemon(loop, backends, runner, agent, server, managed, socketDead);
   }
 
   public Agent agent() {
@@ -147,6 +175,15 @@ public final class AgentDaemon implements AutoCloseable {
   /** Returns how many configured resources this system manages. */
   public int managed() {
     return managed;
+  }
+
+  /**
+   * Completes, with the cause, if the engine socket can no longer accept connections. The daemon is
+   * then useless to every engine while it looks alive: whoever runs it must end the process
+   * non-zero so that it is restarted ({@code havirt agent} does). Thread-safe.
+   */
+  public CompletableFuture<Throwable> socketFailure() {
+    return socketDead.copy();
   }
 
   /** Stops serving and releases backends; VMs are left exactly as they are. */

@@ -71,13 +71,17 @@ class AgentSocketIT {
   }
 
   AgentDaemon startDaemon(Set<String> allowed) throws IOException {
+    return startDaemon(allowed, 64);
+  }
+
+  AgentDaemon startDaemon(Set<String> allowed, int maxConnections) throws IOException {
     Map<String, String> node =
         Map.of(
             "libvirt.uri", libvirtd.uri(),
             "state.dir", dir.resolve("state").toString(),
             // Peers have no daemon here: the split-brain check finds them unreachable, quickly.
             "migrate.uri", "test+unix:///default?socket=" + dir.resolve("peers/%h/sock"));
-    return TestDaemons.start(main, "n1", socket, allowed, node);
+    return TestDaemons.start(main, "n1", socket, allowed, node, maxConnections);
   }
 
   @AfterEach
@@ -337,5 +341,37 @@ class AgentSocketIT {
     assertThat(Files.getPosixFilePermissions(socket))
         .extracting(Object::toString)
         .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE", "GROUP_READ", "GROUP_WRITE");
+  }
+
+  @Test
+  void theDaemonServesAtMostMaxConnectionsAndRefusesTheNextWithBusy() throws Exception {
+    daemon.close();
+    daemon = startDaemon(Set.of(System.getProperty("user.name")), 2);
+    try (EngineClient a = new EngineClient(socket);
+        EngineClient b = new EngineClient(socket)) {
+      assertThat(a.call("status", T).path("ok").asBoolean()).isTrue();
+      assertThat(b.call("status", T).path("ok").asBoolean()).isTrue();
+      try (EngineClient c = new EngineClient(socket)) {
+        JsonNode r = c.await(n -> n.path("error").path("code").asText().equals("busy"), T);
+        assertThat(r).as("the third connection is refused").isNotNull();
+        assertThat(r.path("error").path("message").asText()).contains("2 connections");
+      }
+      assertThat(a.call("monitor", T, "resource", "r1").path("ok").asBoolean())
+          .as("the two go on")
+          .isTrue();
+    }
+    // Both left: places are free again (polled, with a deadline, as the agent sees them go).
+    long until = System.nanoTime() + T.toNanos();
+    JsonNode ok = null;
+    while (System.nanoTime() < until && (ok == null || !ok.path("ok").asBoolean())) {
+      try (EngineClient e = new EngineClient(socket)) {
+        e.sendRaw("{\"id\":1,\"op\":\"status\"}\n");
+        ok = e.await(n -> n.has("ok"), T); // the reply, or busy while a place is not free yet
+      } catch (IOException e) {
+        ok = null; // refused and closed while sending: try again
+      }
+    }
+    assertThat(ok).isNotNull();
+    assertThat(ok.path("ok").asBoolean()).as("%s", ok).isTrue();
   }
 }

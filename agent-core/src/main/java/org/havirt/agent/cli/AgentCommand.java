@@ -5,12 +5,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.havirt.agent.AgentDaemon;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code havirt agent}: the daemon. */
@@ -44,10 +45,22 @@ final class AgentCommand implements Callable<Integer> {
       description = "entry points that may run at once (default ${DEFAULT-VALUE})")
   int threads;
 
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      defaultValue = "64",
+      description =
+          "socket connections served at once; the next one is refused with busy"
+              + " (default ${DEFAULT-VALUE})")
+  int maxConnections;
+
   @Mixin NodeOptions node;
 
   @Override
   public Integer call() throws Exception {
+    if (maxConnections < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1");
+    }
     PrintWriter err = spec.commandLine().getErr();
     Optional<LoadedConfig> cfg = LoadedConfig.load(cfgOpts.config, err);
     if (cfg.isEmpty()) {
@@ -64,19 +77,24 @@ final class AgentCommand implements Callable<Integer> {
                 Set.copyOf(allowUsers),
                 node.settings(),
                 threads,
-                HavirtMain.version()));
+                HavirtMain.version(),
+                maxConnections));
     SystemdNotify.ready();
-    CountDownLatch stop = new CountDownLatch(1);
+    CompletableFuture<Void> stopped = new CompletableFuture<>();
     // Stopping the agent never stops a VM: engines decide that.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   daemon.close();
-                  stop.countDown();
+                  stopped.complete(null);
                 },
                 "havirt-shutdown"));
-    stop.await();
-    return 0;
+    int code = AgentExit.await(stopped, daemon.socketFailure());
+    if (code != 0) {
+      // The exit that follows runs the hook above; a close stuck on a hung backend is cut short.
+      AgentExit.armHalt(code, AgentExit.SHUTDOWN_BOUND, Runtime.getRuntime()::halt);
+    }
+    return code;
   }
 }

@@ -6,8 +6,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.havirt.agent.core.ResourceStatus;
 import org.slf4j.Logger;
@@ -15,24 +21,38 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: a reader thread turns lines into requests, a writer thread sends replies
- * and events from a bounded queue. A client that stops reading fills its queue and is dropped;
- * nothing it does can block the agent or another connection.
+ * and events from a queue. What is owed to the client and not yet written is capped in bytes; a
+ * client that falls further behind is dropped with a {@code too_slow} line, so nothing it does can
+ * block the agent or another connection, or grow the agent's memory without bound.
+ *
+ * <p>Thread-safety: {@link #send}, {@link #idle}, {@link #subscribe} and {@link #close} may be
+ * called from any thread; {@link #send} never blocks (agent listeners must return at once).
  */
 final class Connection implements RequestHandler.Sink {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
   static final int MAX_LINE = 1024 * 1024;
 
-  /** Lines waiting for a client before it counts as not reading (tests lower it). */
-  private static final int QUEUE_LINES = Integer.getInteger("havirt.socket.queueLines", 10_000);
-
-  private static final String CLOSE = "\u0000close";
+  /** Tells the writer to stop; compared by identity. */
+  private static final byte[] CLOSE = new byte[0];
 
   private final SocketChannel channel;
   private final String peer;
-  private final BlockingQueue<String> out = new ArrayBlockingQueue<>(QUEUE_LINES);
+  private final BlockingQueue<byte[]> out = new LinkedBlockingQueue<>();
   private final RequestHandlerFactory handlers;
   private final SubscriptionRegistry subscriptions;
-  private volatile boolean closed;
+  private final long maxQueuedBytes;
+  private final Duration dropGrace;
+  private final ScheduledExecutorService reaper;
+  private final Runnable onClosed;
+  private final Runnable onDropped;
+
+  /**
+   * Bytes accepted by {@link #send} and not yet written to the socket (the line in writing too).
+   */
+  private final AtomicLong queued = new AtomicLong();
+
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean dropping = new AtomicBoolean();
   private volatile AutoCloseable subscription;
   private volatile boolean inputDone;
 
@@ -46,17 +66,32 @@ final class Connection implements RequestHandler.Sink {
     AutoCloseable subscribe(Consumer<ResourceStatus> listener);
   }
 
+  /**
+   * @param reaper closes a dropped connection whose client never reads its last lines
+   * @param onClosed runs once, when the connection closes for any reason
+   * @param onDropped runs once if the client is dropped for not keeping up
+   */
   Connection(
       SocketChannel channel,
       String peer,
       RequestHandlerFactory handlers,
-      SubscriptionRegistry subscriptions) {
+      SubscriptionRegistry subscriptions,
+      SocketLimits limits,
+      ScheduledExecutorService reaper,
+      Runnable onClosed,
+      Runnable onDropped) {
     this.channel = channel;
     this.peer = peer;
     this.handlers = handlers;
     this.subscriptions = subscriptions;
+    this.maxQueuedBytes = limits.maxQueuedBytes();
+    this.dropGrace = limits.dropGrace();
+    this.reaper = reaper;
+    this.onClosed = onClosed;
+    this.onDropped = onDropped;
   }
 
+  /** Starts the reader and writer threads; throws what starting a thread throws. */
   void start() {
     Thread reader = new Thread(this::readLoop, "havirt-conn-read-" + peer);
     Thread writer = new Thread(this::writeLoop, "havirt-conn-write-" + peer);
@@ -68,19 +103,53 @@ final class Connection implements RequestHandler.Sink {
 
   @Override
   public void send(JsonNode line) {
-    if (closed) {
+    if (closed.get() || dropping.get()) {
       return;
     }
-    if (!out.offer(line.toString())) {
-      // The client does not read what we send: drop it rather than buffer without bound.
-      log.warn("client dropped, not reading peer={} queued={}", peer, QUEUE_LINES);
-      close();
+    byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+    long before = queued.getAndAdd(bytes.length);
+    // One line is always taken when nothing is owed: a status of many resources is one long line.
+    if (before > 0 && before + bytes.length > maxQueuedBytes) {
+      queued.addAndGet(-bytes.length);
+      drop(before);
+      return;
+    }
+    out.offer(bytes);
+  }
+
+  /**
+   * The client does not keep up: what it is owed is thrown away, it gets the reason after the line
+   * being written, and the connection closes, at the latest after the grace if it never reads.
+   */
+  private void drop(long owed) {
+    if (!dropping.compareAndSet(false, true)) {
+      return;
+    }
+    log.warn(
+        "client dropped, not reading what it is sent peer={} owedBytes={} maxQueuedBytes={}",
+        peer,
+        owed,
+        maxQueuedBytes);
+    onDropped.run();
+    out.clear();
+    String reason =
+        "this connection fell more than "
+            + maxQueuedBytes
+            + " bytes behind ("
+            + owed
+            + " bytes not yet sent to it); the agent closes it";
+    out.offer((Json.error(null, "too_slow", reason) + "\n").getBytes(StandardCharsets.UTF_8));
+    out.offer(CLOSE);
+    try {
+      reaper.schedule(this::close, dropGrace.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      close(); // the server is closing: no grace
     }
   }
 
   @Override
   public void idle() {
-    if (inputDone && subscription == null && !closed) {
+    if (inputDone && subscription == null && !closed.get()) {
       out.offer(CLOSE); // after the replies already queued
     }
   }
@@ -90,7 +159,16 @@ final class Connection implements RequestHandler.Sink {
     if (subscription != null) {
       return false;
     }
-    subscription = subscriptions.subscribe(onEvent);
+    AutoCloseable s = subscriptions.subscribe(onEvent);
+    subscription = s;
+    if (closed.get()) {
+      // Closed while subscribing: close() may have missed it, and nobody would read the events.
+      try {
+        s.close();
+      } catch (Exception e) {
+        // nothing to do
+      }
+    }
     return true;
   }
 
@@ -103,9 +181,13 @@ final class Connection implements RequestHandler.Sink {
       boolean tooLong = false;
       ByteBuffer bb = ByteBuffer.allocate(8192);
       int n;
-      while (!closed && (n = channel.read(bb.clear())) > 0) {
+      while (!closed.get() && (n = channel.read(bb.clear())) > 0) {
         byte[] buf = bb.array();
         for (int i = 0; i < n; i++) {
+          // A dropped client's later requests are not run: their replies could never reach it.
+          if (dropping.get()) {
+            return;
+          }
           byte b = buf[i];
           if (b == '\n') {
             if (tooLong) {
@@ -135,7 +217,7 @@ final class Connection implements RequestHandler.Sink {
       // End of input (a half-close, or the client left). A subscriber keeps getting events; anyone
       // else gets the replies still owed, then the connection closes.
       inputDone = true;
-      if (handler.pending() == 0) {
+      if (handler.pending() == 0 && !dropping.get()) {
         idle();
       }
     } catch (IOException e) {
@@ -145,15 +227,16 @@ final class Connection implements RequestHandler.Sink {
 
   private void writeLoop() {
     try {
-      while (!closed) {
-        String line = out.take();
+      while (!closed.get()) {
+        byte[] line = out.take();
         if (line == CLOSE) {
           return;
         }
-        ByteBuffer bb = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        ByteBuffer bb = ByteBuffer.wrap(line);
         while (bb.hasRemaining()) {
           channel.write(bb);
         }
+        queued.addAndGet(-line.length);
       }
     } catch (IOException | InterruptedException e) {
       // the client went away
@@ -162,11 +245,11 @@ final class Connection implements RequestHandler.Sink {
     }
   }
 
+  /** Closes the connection and frees its place; only the first call does anything. */
   void close() {
-    if (closed) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
-    closed = true;
     out.clear();
     out.offer(CLOSE);
     AutoCloseable s = subscription;
@@ -182,5 +265,6 @@ final class Connection implements RequestHandler.Sink {
     } catch (IOException e) {
       // already closed
     }
+    onClosed.run();
   }
 }

@@ -3,24 +3,36 @@ package org.havirt.agent.protocol;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.havirt.agent.core.Agent;
+import org.havirt.types.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The engine socket: a Unix domain stream socket (mode 0660) speaking protocol v1 (one JSON object
- * per line). Each peer's user, read from the kernel (SO_PEERCRED), must be on the allow list. Any
- * number of engines and CLI clients may be connected.
+ * per line). Each peer's user, read from the kernel (SO_PEERCRED), must be on the allow list. Up to
+ * {@link SocketLimits#maxConnections} engines and CLI clients are served at once; the next one is
+ * refused with {@code busy}. Failed accepts (EMFILE...) back off and go on; anything that ends the
+ * accept loop otherwise runs the fatal hook. Thread-safe; {@link #start} once, before use.
  */
 public final class ProtocolServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ProtocolServer.class);
@@ -33,10 +45,35 @@ public final class ProtocolServer implements AutoCloseable {
   private final String version;
   private final Clock wall;
   private final org.havirt.agent.engine.PacemakerFaults faults;
+  private final SocketLimits limits;
+  private final Consumer<Throwable> onFatal;
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicLong busyRefusals = new AtomicLong();
+  private final AtomicLong tooSlowDrops = new AtomicLong();
+  private final LogLimiter busyLog = new LogLimiter(Ticker.SYSTEM, Duration.ofSeconds(10));
+  private final Semaphore places;
+  private volatile ScheduledThreadPoolExecutor reaper;
+  private UnaryOperator<Acceptor> acceptVia = a -> a;
+  private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
   private ServerSocketChannel server;
+  private Thread acceptThread;
   private volatile boolean closed;
 
+  /** Takes the next connection off the socket: a seam for tests that make accept fail. */
+  interface Acceptor {
+    SocketChannel accept() throws IOException;
+  }
+
+  /** Waits between failed accepts: a seam for tests that watch the back-off. */
+  interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  /**
+   * @param limits what the socket takes on before it refuses or drops a client
+   * @param onFatal runs once, on the accept thread, if the socket can no longer accept connections
+   *     (after the error is logged); the daemon wires it to its exit
+   */
   public ProtocolServer(
       Path path,
       Set<String> allowedUsers,
@@ -45,7 +82,9 @@ public final class ProtocolServer implements AutoCloseable {
       MigrationPolicy migrations,
       String version,
       Clock wall,
-      org.havirt.agent.engine.PacemakerFaults faults) {
+      org.havirt.agent.engine.PacemakerFaults faults,
+      SocketLimits limits,
+      Consumer<Throwable> onFatal) {
     this.path = path;
     this.allowedUsers = Set.copyOf(allowedUsers);
     this.agent = agent;
@@ -54,6 +93,36 @@ public final class ProtocolServer implements AutoCloseable {
     this.version = version;
     this.wall = wall;
     this.faults = faults;
+    this.limits = limits;
+    this.onFatal = onFatal;
+    this.places = new Semaphore(limits.maxConnections());
+  }
+
+  /** Test seam, before {@link #start}: wraps how connections are accepted. */
+  ProtocolServer acceptVia(UnaryOperator<Acceptor> wrap) {
+    this.acceptVia = wrap;
+    return this;
+  }
+
+  /** Test seam, before {@link #start}: how the accept loop waits after a failed accept. */
+  ProtocolServer sleepVia(Sleeper s) {
+    this.sleeper = s;
+    return this;
+  }
+
+  /** Returns how many clients were dropped with {@code too_slow} since the start. */
+  public long tooSlowDrops() {
+    return tooSlowDrops.get();
+  }
+
+  /** Test seam: the thread of the accept loop, once started. */
+  Thread acceptThread() {
+    return acceptThread;
+  }
+
+  /** Returns how many connections were refused with {@code busy} since the start. */
+  public long busyRefusals() {
+    return busyRefusals.get();
   }
 
   /** Binds the socket and starts accepting; returns once clients can connect. */
@@ -66,10 +135,26 @@ public final class ProtocolServer implements AutoCloseable {
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(path));
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    reaper =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "havirt-socket-reaper");
+              t.setDaemon(true);
+              return t;
+            });
+    // Its thread now, not at the first drop: that runs on an agent thread, which must not fail.
+    reaper.prestartAllCoreThreads();
     Thread t = new Thread(this::acceptLoop, "havirt-socket-accept");
     t.setDaemon(true);
+    acceptThread = t;
     t.start();
-    log.info("engine socket listening path={} allowed={}", path, allowedUsers);
+    log.info(
+        "engine socket listening path={} allowed={} maxConnections={} maxQueuedBytes={}",
+        path,
+        allowedUsers,
+        limits.maxConnections(),
+        limits.maxQueuedBytes());
   }
 
   /** A socket file left by a dead agent is removed; a live agent's socket is never taken over. */
@@ -90,47 +175,126 @@ public final class ProtocolServer implements AutoCloseable {
     Files.delete(path);
   }
 
+  /**
+   * Accepts until the server closes. Whatever else ends it (an Error such as "unable to create
+   * native thread", a bug, the listening socket closed behind our back) goes to the fatal hook: a
+   * daemon that can no longer accept must exit so that systemd restarts it, not live on deaf.
+   */
   private void acceptLoop() {
-    while (!closed) {
-      SocketChannel ch;
-      try {
-        ch = server.accept();
-      } catch (IOException e) {
-        if (!closed) {
-          log.warn("engine socket accept failed err={}", e.getMessage());
-        }
+    try {
+      serve();
+    } catch (Throwable t) {
+      if (closed) {
         return;
       }
-      String user;
+      log.error(
+          "engine socket can no longer accept connections; the agent exits so that it is"
+              + " restarted err={}",
+          t.toString(),
+          t);
       try {
-        UnixDomainPrincipal who = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-        user = who.user().getName();
-      } catch (IOException | UnsupportedOperationException e) {
-        user = "?";
+        onFatal.accept(t);
+      } catch (Throwable e) {
+        log.error("engine socket fatal hook failed err={}", e.toString(), e);
       }
-      int n = connections.incrementAndGet();
-      if (!allowedUsers.contains(user)) {
-        log.warn("engine socket refused peer user={} allowed={}", user, allowedUsers);
-        refuse(ch, user);
-        continue;
-      }
-      Connection c =
-          new Connection(
-              ch,
-              n + ":" + user,
-              sink -> new RequestHandler(agent, catalog, version, wall, migrations, faults, sink),
-              agent::subscribe);
-      c.start();
     }
   }
 
-  private static void refuse(SocketChannel ch, String user) {
+  private void serve() throws IOException, InterruptedException {
+    Acceptor acceptor = acceptVia.apply(server::accept);
+    AcceptBackoff backoff = new AcceptBackoff();
+    while (!closed) {
+      SocketChannel ch;
+      try {
+        ch = acceptor.accept();
+      } catch (ClosedChannelException e) {
+        if (closed) {
+          return;
+        }
+        throw e; // nobody may close the listening socket but close(): retrying it would be deaf
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+        // EMFILE, ENFILE, ENOMEM, ECONNABORTED...: they pass; wait, and never spin a CPU.
+        Duration wait = backoff.failed();
+        if (backoff.failures() == 1) {
+          log.warn(
+              "engine socket accept failed; retrying, waiting up to {} ms between tries err={}",
+              AcceptBackoff.MAX.toMillis(),
+              e.getMessage());
+        }
+        sleeper.sleep(wait);
+        continue;
+      }
+      if (backoff.failures() > 0) {
+        log.info("engine socket accepts again after failedAccepts={}", backoff.failures());
+        backoff.succeeded();
+      }
+      admit(ch);
+    }
+  }
+
+  /** Serves an accepted connection, or refuses it with one line: forbidden, or busy. */
+  private void admit(SocketChannel ch) {
+    String user;
+    try {
+      UnixDomainPrincipal who = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+      user = who.user().getName();
+    } catch (IOException | UnsupportedOperationException e) {
+      user = "?";
+    }
+    int n = connections.incrementAndGet();
+    if (!allowedUsers.contains(user)) {
+      log.warn("engine socket refused peer user={} allowed={}", user, allowedUsers);
+      refuse(ch, "forbidden", "user " + user + " may not use this agent's socket");
+      return;
+    }
+    if (!places.tryAcquire()) {
+      busyRefusals.incrementAndGet();
+      long held = busyLog.permit();
+      if (held >= 0) {
+        log.warn(
+            "engine socket refused a connection, {} open already user={} refusedSinceLastLog={}",
+            limits.maxConnections(),
+            user,
+            held + 1);
+      }
+      refuse(
+          ch,
+          "busy",
+          limits.maxConnections()
+              + " connections are open, the most this agent serves at once (--max-connections);"
+              + " try again when one has closed");
+      return;
+    }
+    Connection c =
+        new Connection(
+            ch,
+            n + ":" + user,
+            sink -> new RequestHandler(agent, catalog, version, wall, migrations, faults, sink),
+            agent::subscribe,
+            limits,
+            reaper,
+            places::release,
+            tooSlowDrops::incrementAndGet);
+    try {
+      c.start();
+    } catch (Throwable t) {
+      c.close(); // frees its place; the Error itself ends the loop
+      throw t;
+    }
+  }
+
+  /**
+   * Writes one error line and closes. The channel is fresh and nobody else uses it: non-blocking,
+   * the write can never hold up the accept loop (a short line fits its empty buffer anyway).
+   */
+  private static void refuse(SocketChannel ch, String code, String message) {
     try (ch) {
-      String line =
-          Json.error(null, "forbidden", "user " + user + " may not use this agent's socket")
-                  .toString()
-              + "\n";
-      ch.write(java.nio.ByteBuffer.wrap(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      ch.configureBlocking(false);
+      String line = Json.error(null, code, message) + "\n";
+      ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
     } catch (IOException e) {
       // gone already
     }
@@ -140,9 +304,13 @@ public final class ProtocolServer implements AutoCloseable {
     return path;
   }
 
+  /** Stops accepting and removes the socket file; connections already open are not closed. */
   @Override
   public void close() throws IOException {
     closed = true;
+    if (reaper != null) {
+      reaper.shutdown(); // drops scheduled for later still run: a deaf client is still closed
+    }
     if (server != null) {
       server.close();
     }

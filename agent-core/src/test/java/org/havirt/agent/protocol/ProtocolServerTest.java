@@ -48,8 +48,6 @@ class ProtocolServerTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    // A 16-line queue per connection, so a deaf client fills it quickly.
-    System.setProperty("havirt.socket.queueLines", "16");
     loop = new AgentLoop(Ticker.SYSTEM);
     EntryRunner instant =
         (g, inv) ->
@@ -88,13 +86,15 @@ class ProtocolServerTest {
             (r, t) -> Optional.empty(),
             "test",
             Clock.systemUTC(),
-            faults);
+            faults,
+            // 16 KiB owed at most per connection, so a deaf client is over it quickly.
+            new SocketLimits(64, 16 * 1024, java.time.Duration.ofSeconds(5)),
+            t -> {});
     server.start();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    System.clearProperty("havirt.socket.queueLines");
     server.close();
     loop.stop();
   }
@@ -111,7 +111,7 @@ class ProtocolServerTest {
           .contains("\"subscribed\"")) {
         deaf.read(first);
       }
-      // Each add publishes two events: far more than the socket buffer and 16 queued lines.
+      // Each add publishes two events: far more than the socket buffer and 16 KiB queued.
       for (int i = 0; i < 3000; i++) {
         agent.add(
             "x" + i,

@@ -1,0 +1,186 @@
+package org.havirt.agent.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The accept loop never dies silently (issue 13, point 12): a failed accept backs off and goes on;
+ * anything else that ends the loop reaches the fatal hook, which exits the daemon.
+ */
+class AcceptFailuresTest {
+  static final Duration T = Duration.ofSeconds(10);
+  @TempDir Path dir;
+  final TestAgent fixture = new TestAgent();
+  final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
+  final List<Duration> waits = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    fixture.close();
+  }
+
+  /** In a script: this accept takes the real connection. */
+  static final Throwable ACCEPT = new Throwable("accept");
+
+  /** Accepts as scripted, step by step; after the script, every accept is real. */
+  static ProtocolServer.Acceptor scripted(ProtocolServer.Acceptor real, Throwable... script) {
+    Deque<Throwable> steps = new ArrayDeque<>(List.of(script));
+    return () -> {
+      Throwable t = steps.poll();
+      if (t == null || t == ACCEPT) {
+        return real.accept();
+      }
+      if (t instanceof IOException io) {
+        throw io;
+      }
+      if (t instanceof RuntimeException r) {
+        throw r;
+      }
+      throw (Error) t;
+    };
+  }
+
+  static IOException emfile() {
+    return new IOException("Too many open files");
+  }
+
+  static JsonNode status(Path socket) throws Exception {
+    try (LineClient c = LineClient.reading(socket)) {
+      c.send("{\"id\":1,\"op\":\"status\"}");
+      return c.reply(T);
+    }
+  }
+
+  @Test
+  void failedAcceptsBackOffDoublingAndTheServerGoesOnServing() throws Exception {
+    Path socket = dir.resolve("a.sock");
+    ProtocolServer server =
+        fixture
+            .server(socket, SocketLimits.DEFAULTS, fatal::complete)
+            .acceptVia(
+                real ->
+                    scripted(
+                        real, emfile(), emfile(), emfile(), emfile(), emfile(), ACCEPT, emfile(),
+                        emfile()))
+            .sleepVia(waits::add);
+    server.start();
+
+    JsonNode first = status(socket);
+    assertThat(first).as("a reply after five failed accepts").isNotNull();
+    assertThat(first.path("ok").asBoolean()).isTrue();
+    JsonNode second = status(socket);
+    assertThat(second).as("a reply after two more").isNotNull();
+    assertThat(second.path("ok").asBoolean()).isTrue();
+    // 10 ms doubling, and a good accept starts the next burst from 10 ms again.
+    assertThat(waits)
+        .containsExactly(
+            Duration.ofMillis(10),
+            Duration.ofMillis(20),
+            Duration.ofMillis(40),
+            Duration.ofMillis(80),
+            Duration.ofMillis(160),
+            Duration.ofMillis(10),
+            Duration.ofMillis(20));
+    assertThat(fatal).as("a failed accept is not fatal").isNotDone();
+  }
+
+  @Test
+  void aLongBurstWaitsAtMostOneSecondBetweenTriesAndNeverSpins() throws Exception {
+    Path socket = dir.resolve("a.sock");
+    CountDownLatch twelveWaits = new CountDownLatch(12);
+    CountDownLatch never = new CountDownLatch(1);
+    fixture
+        .server(socket, SocketLimits.DEFAULTS, fatal::complete)
+        .acceptVia(
+            real ->
+                () -> {
+                  throw emfile();
+                })
+        .sleepVia(
+            d -> {
+              waits.add(d);
+              twelveWaits.countDown();
+              if (waits.size() >= 12) {
+                never.await(); // the test has seen enough; park the loop until teardown
+              }
+            })
+        .start();
+    assertThat(twelveWaits.await(T.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    assertThat(waits.subList(0, 12))
+        .containsExactly(
+            Duration.ofMillis(10),
+            Duration.ofMillis(20),
+            Duration.ofMillis(40),
+            Duration.ofMillis(80),
+            Duration.ofMillis(160),
+            Duration.ofMillis(320),
+            Duration.ofMillis(640),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1));
+    assertThat(fatal).isNotDone();
+  }
+
+  @Test
+  void anErrorInTheAcceptLoopRunsTheFatalHook() throws Exception {
+    OutOfMemoryError oom =
+        new OutOfMemoryError("unable to create native thread: possibly out of memory");
+    fixture
+        .server(dir.resolve("a.sock"), SocketLimits.DEFAULTS, fatal::complete)
+        .acceptVia(real -> scripted(real, oom))
+        .start();
+    assertThat(fatal.get(T.toMillis(), TimeUnit.MILLISECONDS)).isSameAs(oom);
+  }
+
+  @Test
+  void anUnexpectedExceptionInTheAcceptLoopRunsTheFatalHook() throws Exception {
+    IllegalStateException bug = new IllegalStateException("a bug");
+    fixture
+        .server(dir.resolve("a.sock"), SocketLimits.DEFAULTS, fatal::complete)
+        .acceptVia(real -> scripted(real, bug))
+        .start();
+    assertThat(fatal.get(T.toMillis(), TimeUnit.MILLISECONDS)).isSameAs(bug);
+  }
+
+  @Test
+  void aListeningSocketClosedBehindTheServersBackIsFatalNotRetried() throws Exception {
+    // Retrying a closed channel would back off forever: a dead loop that looks alive.
+    fixture
+        .server(dir.resolve("a.sock"), SocketLimits.DEFAULTS, fatal::complete)
+        .acceptVia(real -> scripted(real, new ClosedChannelException()))
+        .sleepVia(waits::add)
+        .start();
+    assertThat(fatal.get(T.toMillis(), TimeUnit.MILLISECONDS))
+        .isInstanceOf(ClosedChannelException.class);
+    assertThat(waits).isEmpty();
+  }
+
+  @Test
+  void closingTheServerEndsTheLoopWithoutTheFatalHook() throws Exception {
+    Path socket = dir.resolve("a.sock");
+    ProtocolServer server = fixture.server(socket, SocketLimits.DEFAULTS, fatal::complete);
+    server.start();
+    assertThat(status(socket)).isNotNull();
+    server.close();
+    server.acceptThread().join(T.toMillis());
+    assertThat(server.acceptThread().isAlive()).as("the accept loop ended").isFalse();
+    assertThat(fatal).isNotDone();
+  }
+}
