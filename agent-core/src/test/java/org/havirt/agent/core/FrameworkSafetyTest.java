@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
  * randomized fault run: nothing acts on a VM on a stale intent, after delete or disable, on a stuck
  * call, or because a hung control connection made monitors time out.
  */
-@org.junit.jupiter.api.Timeout(30) // a caller never answered is a failure, not a hung build
+@org.junit.jupiter.api.Timeout(
+    value = 30,
+    threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a lost answer fails
 class FrameworkSafetyTest extends FrameworkHarness {
 
   /** Brings the resource ONLINE through an engine online and its settling monitor. */

@@ -63,30 +63,27 @@ final class GuestActions {
           false, "neither GuestConfigFilePath nor SyncDir is set: nothing to write");
     }
     String name = guest.guestName();
-    Connect c = backend.connection(deadline);
     GuestFiles files = backend.files();
     GuestFiles.Outcome out =
-        backend
-            .pool()
-            .run(
-                "sync config of " + name,
-                deadline,
-                () -> {
-                  Domain dom = LibvirtBackend.lookup(c, name);
-                  if (dom == null) {
-                    throw new BackendException(
-                        BackendException.Kind.NOT_FOUND,
-                        "guest " + name + " is not defined on this host");
-                  }
-                  try {
-                    String xml = dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
-                    return PeerGuard.isActive(NativeCalls.state(dom)[0])
-                        ? new GuestFiles.Outcome(files.push(guest, xml), List.of())
-                        : files.writeBack(guest, xml, false);
-                  } finally {
-                    LibvirtBackend.free(dom);
-                  }
-                });
+        backend.call(
+            "sync config of " + name,
+            deadline,
+            c -> {
+              Domain dom = LibvirtBackend.lookup(c, name);
+              if (dom == null) {
+                throw new BackendException(
+                    BackendException.Kind.NOT_FOUND,
+                    "guest " + name + " is not defined on this host");
+              }
+              try {
+                String xml = dom.getXMLDesc(LibvirtBackend.PERSISTENT_XML);
+                return PeerGuard.isActive(NativeCalls.state(dom)[0])
+                    ? new GuestFiles.Outcome(files.push(guest, xml), List.of())
+                    : files.writeBack(guest, xml, false);
+              } finally {
+                LibvirtBackend.free(dom);
+              }
+            });
     StringBuilder text = new StringBuilder();
     if (!out.written().isEmpty()) {
       text.append("configuration written to ")
