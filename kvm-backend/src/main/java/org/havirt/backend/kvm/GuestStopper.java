@@ -41,7 +41,7 @@ final class GuestStopper {
   void shutdown(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
     boolean requested =
-        backend.call(
+        backend.act(
             "shutdown " + name,
             deadline,
             c -> {
@@ -73,7 +73,7 @@ final class GuestStopper {
       // behind that cleanup and could then land on the guest started next. Let libvirt finish.
       backend.waitUntilInactive(name, deadline.atMost(LIBVIRT_CATCH_UP));
     }
-    backend.call(
+    backend.act(
         "destroy " + name,
         deadline,
         c -> {
@@ -94,7 +94,7 @@ final class GuestStopper {
   /** After the guest stopped: write its config back, then undefine it if the agent defined it. */
   private void finishOffline(GuestSpec guest, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    backend.call(
+    backend.act(
         "sync config of " + name,
         deadline,
         c -> {

@@ -123,6 +123,12 @@ public final class LibvirtBackend implements VmBackend {
     return session.call(what, deadline, call);
   }
 
+  /** A call that changes a guest: never abandoned at its deadline (see LibvirtSession.act). */
+  <T> T act(String what, Deadline deadline, LibvirtSession.ConnCall<T> call)
+      throws BackendException {
+    return session.act(what, deadline, call);
+  }
+
   /**
    * Returns the pid of the qemu process of {@code guest} that the agent watches, if any: a guest
    * seen running on a local QEMU driver is watched from its first monitor on.
@@ -259,7 +265,7 @@ public final class LibvirtBackend implements VmBackend {
     }
     DrMedia.network(guest); // unusable DROpts fail before anything changes
     peers.check(guest, deadline);
-    session.call(
+    session.act(
         "start " + name,
         deadline,
         c -> {

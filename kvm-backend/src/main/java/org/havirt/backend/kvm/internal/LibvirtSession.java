@@ -121,6 +121,68 @@ public final class LibvirtSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Like {@link #call}, for a call that changes a guest (define, create, shutdown, destroy,
+   * undefine): it is never abandoned at the deadline. Its caller waits for libvirt to return,
+   * however late, and is then told that it overran (TIMED_OUT). So the entry point holds its
+   * resource until the guest can no longer change under it, and nothing else of that guest starts
+   * meanwhile (one entry point at a time, even past a deadline; the framework shows the resource
+   * UNKNOWN while it waits).
+   */
+  public <T> T act(String what, Deadline deadline, ConnCall<T> call) throws BackendException {
+    if (deadline.isExpired()) {
+      throw new BackendException(
+          BackendException.Kind.TIMED_OUT, what + ": no time left before the deadline");
+    }
+    Generation g = acquire(deadline.atMost(CALLER_WAIT));
+    java.util.concurrent.Future<T> f;
+    try {
+      f =
+          pool.submit(
+              what,
+              () -> {
+                try {
+                  return call.run(g.conn);
+                } finally {
+                  g.release();
+                }
+              });
+    } catch (BackendException e) {
+      g.release();
+      throw e;
+    }
+    boolean late = false;
+    while (true) {
+      try {
+        T result =
+            late
+                ? f.get()
+                : f.get(
+                    Math.max(1, deadline.remaining().toNanos()),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (late) {
+          throw new BackendException(
+              BackendException.Kind.TIMED_OUT, what + ": libvirt returned after the deadline");
+        }
+        return result;
+      } catch (java.util.concurrent.TimeoutException e) {
+        log.warn("libvirt call past its deadline, waiting for it to return what={}", what);
+        late = true;
+      } catch (java.util.concurrent.ExecutionException e) {
+        BackendException be = CallPool.unwrap(what, e);
+        throw late
+            ? new BackendException(
+                BackendException.Kind.TIMED_OUT, be.getMessage() + " (after the deadline)", be)
+            : be;
+      } catch (InterruptedException e) {
+        // Interrupted while libvirt may still act: keep the slot, as a late return would.
+        Thread.currentThread().interrupt();
+        throw new BackendException(
+            BackendException.Kind.TIMED_OUT, what + ": interrupted while libvirt still runs it");
+      }
+    }
+  }
+
   /** Waits until {@code deadline} for the connection; TRANSIENT if there is none by then. */
   public void ensureConnected(Deadline deadline) throws BackendException {
     acquire(deadline).release();

@@ -1,0 +1,89 @@
+package org.havirt.backend.kvm.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.havirt.types.Deadline;
+import org.havirt.types.Ticker;
+import org.havirt.types.backend.BackendException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A call that changes a guest is never abandoned at its deadline: its caller waits until libvirt
+ * returns, so no other entry point of that guest can start while it may still act (issue 13: a
+ * create that completed after the clean it triggered). libvirt's in-process test driver; the
+ * "libvirt call" blocks on a latch the test controls.
+ */
+class LibvirtSessionActTest {
+  @Test
+  void aChangeThatOverrunsItsDeadlineIsWaitedForThenReportedLate() throws Exception {
+    try (CallPool pool = new CallPool(2);
+        LibvirtSession session =
+            new LibvirtSession("test:///default", pool, Ticker.SYSTEM, (g, d) -> {})) {
+      CountDownLatch inLibvirt = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Throwable> outcome =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  session.act(
+                      "create g1",
+                      Deadline.in(Duration.ofMillis(200)),
+                      c -> {
+                        inLibvirt.countDown();
+                        awaitQuietly(release);
+                        return null;
+                      });
+                  return null;
+                } catch (BackendException e) {
+                  return e;
+                }
+              });
+      assertThat(inLibvirt.await(10, TimeUnit.SECONDS)).isTrue();
+      // Well past the 200 ms deadline, the caller still waits: the call may still act.
+      assertThatThrownBy(() -> outcome.get(1, TimeUnit.SECONDS))
+          .isInstanceOf(java.util.concurrent.TimeoutException.class);
+      release.countDown();
+      Throwable t = outcome.get(10, TimeUnit.SECONDS);
+      assertThat(t).isInstanceOf(BackendException.class);
+      assertThat(((BackendException) t).kind()).isEqualTo(BackendException.Kind.TIMED_OUT);
+      assertThat(t.getMessage()).contains("returned after the deadline");
+    }
+  }
+
+  @Test
+  void aReadIsStillAbandonedAtItsDeadline() throws Exception {
+    try (CallPool pool = new CallPool(2);
+        LibvirtSession session =
+            new LibvirtSession("test:///default", pool, Ticker.SYSTEM, (g, d) -> {})) {
+      CountDownLatch release = new CountDownLatch(1);
+      long t0 = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  session.call(
+                      "get state",
+                      Deadline.in(Duration.ofMillis(200)),
+                      c -> {
+                        awaitQuietly(release);
+                        return null;
+                      }))
+          .isInstanceOf(BackendException.class);
+      assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(5));
+      release.countDown();
+    }
+  }
+
+  /** Stands for a libvirt call that blocks until the test lets it return. */
+  static void awaitQuietly(CountDownLatch latch) throws BackendException {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException(BackendException.Kind.TRANSIENT, "interrupted");
+    }
+  }
+}
