@@ -79,6 +79,7 @@ class Agent:
 
     def call(self, op, **fields):
         """Sends one request and returns its reply (a dict)."""
+        backoff = FIRST_BACKOFF
         while True:
             req = dict(fields, id=self.next_id, op=op)
             self.next_id += 1
@@ -86,14 +87,26 @@ class Agent:
             try:
                 self.sock.sendall((json.dumps(req) + "\n").encode())
                 sent = True
-                return self._reply(req["id"], op)
+                reply = self._reply(req["id"], op)
+            except _Busy as e:
+                # Refused before it ran (too many connections, or the resource's previous entry
+                # point still stuck in the backend): nothing happened, so wait and ask again.
+                left = self._left()
+                if left <= 0:
+                    raise Unreachable("the havirt agent stayed busy: %s" % e)
+                self.sleep(min(backoff, left))
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                if e.closed:
+                    self._reconnect()
+                continue
             except (OSError, ValueError) as e:
                 if self._left() <= 0:
                     raise Unreachable("lost the connection to the havirt agent: %s" % e)
                 self._reconnect()
                 if sent and op not in RESENDABLE:
                     raise OutcomeUnknown("the havirt agent went away while it ran %s (%s)" % (op, e))
-                # Not sent, or safe to send again: try once more on the new connection.
+                continue  # not sent, or safe to send again: once more on the new connection
+            return reply
 
     def _reply(self, wanted, op):
         while True:
@@ -108,5 +121,20 @@ class Agent:
                 self.buf += chunk
             line, self.buf = self.buf.split(b"\n", 1)
             msg = json.loads(line)
-            if "event" not in msg and msg.get("id") == wanted:
+            if "event" in msg:
+                continue
+            busy = (msg.get("error") or {}).get("code") == "busy"
+            if busy and msg.get("id") is None:
+                raise _Busy(msg["error"].get("message", ""), closed=True)  # connection refused
+            if msg.get("id") == wanted:
+                if busy:
+                    raise _Busy(msg["error"].get("message", ""), closed=False)
                 return msg
+
+
+class _Busy(Exception):
+    """The agent refused the request without running it; closed: it closes the connection too."""
+
+    def __init__(self, message, closed):
+        Exception.__init__(self, message)
+        self.closed = closed

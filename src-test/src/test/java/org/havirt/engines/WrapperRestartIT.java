@@ -53,6 +53,15 @@ class WrapperRestartIT {
     final Set<String> dropOnce = ConcurrentHashMap.newKeySet();
     final List<String> ops = new CopyOnWriteArrayList<>();
     volatile String state = "ONLINE";
+
+    /** Connections refused as over the agent's connection cap (id null, then closed). */
+    final java.util.concurrent.atomic.AtomicInteger refuseConnections =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Requests refused because the resource's previous entry point is stuck. */
+    final java.util.concurrent.atomic.AtomicInteger refuseStuck =
+        new java.util.concurrent.atomic.AtomicInteger();
+
     final Thread acceptor;
 
     FakeAgent(Path path) throws IOException {
@@ -78,6 +87,14 @@ class WrapperRestartIT {
 
     private void serve(SocketChannel ch) {
       try (ch) {
+        if (refuseConnections.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          ch.write(
+              ByteBuffer.wrap(
+                  ("{\"id\":null,\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":"
+                          + "\"64 connections are open\"}}\n")
+                      .getBytes()));
+          return;
+        }
         StringBuilder buf = new StringBuilder();
         ByteBuffer b = ByteBuffer.allocate(65536);
         while (ch.read(b.clear()) > 0) {
@@ -90,6 +107,16 @@ class WrapperRestartIT {
             ops.add(op);
             if (dropOnce.remove(op)) {
               return; // died while running it
+            }
+            if (refuseStuck.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+              ch.write(
+                  ByteBuffer.wrap(
+                      ("{\"id\":"
+                              + req.path("id").asLong()
+                              + ",\"ok\":false,\"error\":{\"code\":\"busy\","
+                              + "\"message\":\"online is still running in the backend\"}}\n")
+                          .getBytes()));
+              continue;
             }
             ObjectNode reply = JSON.createObjectNode();
             reply.put("id", req.path("id").asLong());
@@ -257,5 +284,17 @@ class WrapperRestartIT {
     Run c = vcs("clean", "vm1", "0", "GuestName", "1", "g1");
     assertThat(c.exit()).as("settled: the monitor says it is off: " + c.out()).isZero();
     assertThat(Files.exists(sock)).isTrue();
+  }
+
+  @Test
+  void aBusyAgentIsAskedAgainNotTakenForAnAnswer() throws Exception {
+    agent = new FakeAgent(dir.resolve("agent.sock"));
+    agent.refuseConnections.set(3);
+    Run m = ocf("monitor");
+    assertThat(m.exit()).as("over the connection cap for a moment: " + m.out()).isZero();
+    agent.refuseStuck.set(2);
+    Run s = ocf("start");
+    assertThat(s.exit()).as("refused while stuck, then run: " + s.out()).isZero();
+    assertThat(agent.ops).contains("online");
   }
 }
