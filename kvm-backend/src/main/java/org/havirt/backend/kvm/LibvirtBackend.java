@@ -277,7 +277,6 @@ public final class LibvirtBackend implements VmBackend {
               StartDefinition.refresh(c, dom, guest, files);
             }
             if (!PeerGuard.isActive(NativeCalls.state(dom)[0])) {
-              files.ranHere(guest); // before the create: a start past its deadline still ran here
               Domain toStart = drMedia.prepare(c, dom, guest);
               try {
                 toStart.create();
@@ -286,6 +285,10 @@ public final class LibvirtBackend implements VmBackend {
                   free(toStart);
                 }
               }
+              // Only a guest that really started here counts as run here (a failed create must
+              // not let this node's definition over the shared file). The call is never
+              // abandoned (act), so a create past its deadline still gets here.
+              files.ranHere(guest);
             }
             session.forgetMigration(name);
             return null;

@@ -74,10 +74,24 @@ final class Migrator {
         backend.files().writeBack(guest, xml, false);
         backend.migrationStarting(name);
         log.info("migration started guest={} target={} uri={}", name, target.system(), destUri);
+        java.util.concurrent.atomic.AtomicBoolean withdrawn =
+            new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean begun =
+            new java.util.concurrent.atomic.AtomicBoolean();
         Future<Domain> job =
-            pool.submit("migrate " + name, () -> dom.migrate(dest, FLAGS, null, dataUri, 0));
+            pool.submit(
+                "migrate " + name,
+                () -> {
+                  synchronized (begun) {
+                    if (withdrawn.get()) {
+                      return null; // withdrawn at the deadline before it began: nothing moved
+                    }
+                    begun.set(true);
+                  }
+                  return dom.migrate(dest, FLAGS, null, dataUri, 0);
+                });
         users.add(job);
-        Domain moved = await(name, job, deadline, dom, users);
+        Domain moved = await(name, job, deadline, dom, users, begun, withdrawn);
         LibvirtBackend.free(moved);
         session.noteMigratedAway(name);
         // The source definition is gone (UNDEFINE_SOURCE), and with it any claim we had on it.
@@ -141,7 +155,13 @@ final class Migrator {
    * answer by the deadline either way.
    */
   private Domain await(
-      String name, Future<Domain> job, Deadline deadline, Domain dom, List<Future<?>> users)
+      String name,
+      Future<Domain> job,
+      Deadline deadline,
+      Domain dom,
+      List<Future<?>> users,
+      java.util.concurrent.atomic.AtomicBoolean begun,
+      java.util.concurrent.atomic.AtomicBoolean withdrawn)
       throws BackendException {
     Duration budget = deadline.remaining();
     Duration reserve =
@@ -149,6 +169,16 @@ final class Migrator {
     try {
       return job.get(Math.max(1, budget.minus(reserve).toNanos()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      synchronized (begun) {
+        if (!begun.get()) {
+          // Still queued behind other libvirt calls: withdraw it, so it can never start after
+          // the framework was told that the guest did not move.
+          withdrawn.set(true);
+          throw new BackendException(
+              BackendException.Kind.TIMED_OUT,
+              "migration of " + name + " never started (libvirt calls are backed up)");
+        }
+      }
       log.warn("migration timed out, aborting guest={}", name);
       try {
         users.add(pool.submit("abort migration of " + name, () -> dom.abortJob()));

@@ -63,6 +63,10 @@ final class Generation {
     }
   }
 
+  synchronized boolean isRetired() {
+    return retired;
+  }
+
   synchronized int inFlight() {
     return inFlight;
   }

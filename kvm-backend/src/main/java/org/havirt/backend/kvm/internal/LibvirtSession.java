@@ -116,6 +116,12 @@ public final class LibvirtSession implements AutoCloseable {
     } catch (BackendException e) {
       if (stage.compareAndSet(0, 2)) {
         g.release();
+        if (e.kind() == BackendException.Kind.TIMED_OUT) {
+          // It never left the pool's queue: our own backlog, not libvirt, ran out the deadline.
+          throw new BackendException(
+              BackendException.Kind.TRANSIENT,
+              what + ": not started before the deadline (libvirt calls are backed up)");
+        }
       }
       throw e;
     }
@@ -135,12 +141,17 @@ public final class LibvirtSession implements AutoCloseable {
           BackendException.Kind.TIMED_OUT, what + ": no time left before the deadline");
     }
     Generation g = acquire(deadline.atMost(CALLER_WAIT));
+    // 0 queued, 1 running, 2 withdrawn before it ran: exactly one side releases the connection.
+    AtomicInteger stage = new AtomicInteger();
     java.util.concurrent.Future<T> f;
     try {
       f =
           pool.submit(
               what,
               () -> {
+                if (!stage.compareAndSet(0, 1)) {
+                  return null; // withdrawn at its deadline: it never touched the guest
+                }
                 try {
                   return call.run(g.conn);
                 } finally {
@@ -166,6 +177,14 @@ public final class LibvirtSession implements AutoCloseable {
         }
         return result;
       } catch (java.util.concurrent.TimeoutException e) {
+        if (stage.compareAndSet(0, 2)) {
+          // Still queued behind other calls: it has changed nothing and never will.
+          f.cancel(false);
+          g.release();
+          throw new BackendException(
+              BackendException.Kind.TRANSIENT,
+              what + ": not started before the deadline (libvirt calls are backed up)");
+        }
         log.warn("libvirt call past its deadline, waiting for it to return what={}", what);
         late = true;
       } catch (java.util.concurrent.ExecutionException e) {
@@ -240,9 +259,13 @@ public final class LibvirtSession implements AutoCloseable {
       try {
         Generation g = open();
         boolean late;
+        boolean lost;
         synchronized (this) {
           late = closed;
-          if (!late) {
+          // Closed by libvirtd while it was being opened (a restart in quick succession): retire
+          // marks it under this lock, so it is either published before or refused here.
+          lost = g.isRetired();
+          if (!late && !lost) {
             current = g;
             unclosed.add(g);
             phase = Phase.IDLE;
@@ -252,9 +275,12 @@ public final class LibvirtSession implements AutoCloseable {
             notifyAll();
           }
         }
-        if (late) {
-          closeNow(g); // opened while the session closed: nobody has used it
-          return;
+        if (late || lost) {
+          g.retire(); // closed once, by whichever side retired it first
+          if (late) {
+            return; // opened while the session closed: nobody has used it
+          }
+          throw new IllegalStateException("libvirtd closed the connection while it was opened");
         }
         log.info("libvirt connected uri={}", uri);
         listener.onVmEvent(null, "connected to " + uri);
@@ -310,8 +336,8 @@ public final class LibvirtSession implements AutoCloseable {
       c.registerCloseListener((ignored, reason) -> retire(g, "connection closed (" + reason + ")"));
       events.register(c);
       return g;
-    } catch (LibvirtException e) {
-      closeNow(g);
+    } catch (LibvirtException | RuntimeException e) {
+      g.retire(); // not closeNow: the close callback may be retiring it too, and closes once
       throw e;
     }
   }
@@ -349,6 +375,7 @@ public final class LibvirtSession implements AutoCloseable {
   private void retire(Generation g, String why) {
     boolean wasCurrent;
     synchronized (this) {
+      g.retire(); // under this lock: the reconnect loop can no longer publish it
       wasCurrent = current == g;
       if (wasCurrent) {
         current = null;
@@ -358,7 +385,6 @@ public final class LibvirtSession implements AutoCloseable {
         notifyAll();
       }
     }
-    g.retire();
     if (wasCurrent) {
       log.warn("libvirt connection lost uri={} reason={}", uri, why);
       listener.onVmEvent(null, "connection to " + uri + " lost: " + why);
@@ -399,18 +425,30 @@ public final class LibvirtSession implements AutoCloseable {
   }
 
   private void closeNow(Generation g) {
+    // Each deregistration on its own: on a connection that died, the first failing must not
+    // leave the others registered with libvirt.
     try {
       events.deregister(g.conn);
-      g.conn.unregisterCloseListener();
     } catch (LibvirtException | RuntimeException e) {
       // the connection is already dead: nothing left to deregister
     }
     try {
-      g.conn.close();
+      g.conn.unregisterCloseListener();
+    } catch (LibvirtException | RuntimeException e) {
+      // idem
+    }
+    int left = 0;
+    try {
+      left = g.conn.close();
     } catch (LibvirtException e) {
       // already gone
     }
-    Closer.untrack(g);
+    if (left <= 0) {
+      Closer.untrack(g);
+    } else {
+      // libvirt still holds references (and may hold our callbacks): keep them reachable.
+      log.debug("libvirt connection still referenced after close uri={} refs={}", uri, left);
+    }
     synchronized (this) {
       unclosed.remove(g);
       notifyAll();

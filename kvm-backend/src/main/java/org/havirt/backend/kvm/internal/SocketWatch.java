@@ -19,13 +19,34 @@ import java.util.Optional;
 final class SocketWatch {
   private static final Path SYSTEM_SOCKET = Path.of("/run/libvirt/libvirt-sock");
   private final Optional<Path> socket;
+  private final java.util.List<Path> watched;
 
-  private SocketWatch(Optional<Path> socket) {
+  private SocketWatch(Optional<Path> socket, java.util.List<Path> watched) {
     this.socket = socket;
+    this.watched = watched;
   }
 
   static SocketWatch forUri(String uri) {
-    return new SocketWatch(socketOf(uri));
+    Optional<Path> s = socketOf(uri);
+    java.util.List<Path> watched = new java.util.ArrayList<>();
+    s.ifPresent(watched::add);
+    modularSocket(uri).filter(m -> s.equals(Optional.of(SYSTEM_SOCKET))).ifPresent(watched::add);
+    return new SocketWatch(s, java.util.List.copyOf(watched));
+  }
+
+  /**
+   * The per-driver socket of libvirt's modular daemons (virtqemud and friends, the default on RHEL
+   * 9 and recent Debian), which the client uses instead of libvirtd's when that runs.
+   */
+  static Optional<Path> modularSocket(String uri) {
+    int colon = uri.indexOf(':');
+    if (colon <= 0) {
+      return Optional.empty();
+    }
+    String driver = uri.substring(0, colon).split("\\+")[0];
+    return driver.matches("[a-z]+")
+        ? Optional.of(Path.of("/run/libvirt/virt" + driver + "d-sock"))
+        : Optional.empty();
   }
 
   /** The socket of {@code uri}: its {@code socket=} parameter, else the system daemon's. */
@@ -61,14 +82,17 @@ final class SocketWatch {
    * or there is none: a different key means libvirtd (re)created it.
    */
   Object key() {
-    if (socket.isEmpty()) {
-      return null;
+    java.util.List<Object> keys = new java.util.ArrayList<>();
+    boolean any = false;
+    for (Path p : watched) {
+      try {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        keys.add(String.valueOf(a.fileKey()) + "@" + a.lastModifiedTime().toMillis());
+        any = true;
+      } catch (IOException e) {
+        keys.add("absent");
+      }
     }
-    try {
-      BasicFileAttributes a = Files.readAttributes(socket.get(), BasicFileAttributes.class);
-      return java.util.List.of(String.valueOf(a.fileKey()), a.lastModifiedTime().toMillis());
-    } catch (IOException e) {
-      return null;
-    }
+    return any ? keys : null;
   }
 }

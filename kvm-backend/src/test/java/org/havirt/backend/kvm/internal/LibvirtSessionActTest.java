@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
  * create that completed after the clean it triggered). libvirt's in-process test driver; the
  * "libvirt call" blocks on a latch the test controls.
  */
+@org.junit.jupiter.api.Timeout(
+    value = 60,
+    threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
 class LibvirtSessionActTest {
   @Test
   void aChangeThatOverrunsItsDeadlineIsWaitedForThenReportedLate() throws Exception {
@@ -84,6 +87,65 @@ class LibvirtSessionActTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackendException(BackendException.Kind.TRANSIENT, "interrupted");
+    }
+  }
+
+  @Test
+  void aChangeStillQueuedAtItsDeadlineIsWithdrawnAndNeverRuns() throws Exception {
+    try (CallPool pool = new CallPool(1);
+        LibvirtSession session =
+            new LibvirtSession("test:///default", pool, Ticker.SYSTEM, (g, d) -> {})) {
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Void> blocker =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  session.call(
+                      "a stuck call",
+                      Deadline.in(Duration.ofSeconds(30)),
+                      c -> {
+                        busy.countDown();
+                        awaitQuietly(release);
+                        return null;
+                      });
+                } catch (BackendException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue(); // the only worker is taken
+      java.util.concurrent.atomic.AtomicBoolean ran =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      long t0 = System.nanoTime();
+      assertThatThrownBy(
+              () ->
+                  session.act(
+                      "create g1",
+                      Deadline.in(Duration.ofMillis(300)),
+                      c -> {
+                        ran.set(true);
+                        return null;
+                      }))
+          .isInstanceOf(BackendException.class)
+          .hasMessageContaining("not started before the deadline")
+          .satisfies(
+              e ->
+                  assertThat(((BackendException) e).kind())
+                      .isEqualTo(BackendException.Kind.TRANSIENT));
+      assertThat(System.nanoTime() - t0).as("answered at its deadline").isLessThan(5_000_000_000L);
+      assertThatThrownBy(
+              () -> session.call("get state", Deadline.in(Duration.ofMillis(300)), c -> null))
+          .hasMessageContaining("not started before the deadline")
+          .satisfies(
+              e ->
+                  assertThat(((BackendException) e).kind())
+                      .as("our own backlog, not a libvirt timeout: never a counted monitor hang")
+                      .isEqualTo(BackendException.Kind.TRANSIENT));
+      release.countDown();
+      blocker.get(10, TimeUnit.SECONDS);
+      // The worker is free now; the withdrawn create must still never run.
+      session.call("get state", Deadline.in(Duration.ofSeconds(10)), c -> null);
+      assertThat(ran).as("a withdrawn change never touches the guest").isFalse();
     }
   }
 }

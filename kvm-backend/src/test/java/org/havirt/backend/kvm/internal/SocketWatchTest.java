@@ -36,4 +36,12 @@ class SocketWatchTest {
         sock, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
     assertThat(w.key()).isNotNull().isNotEqualTo(first);
   }
+
+  @Test
+  void theModularDaemonsSocketIsWatchedToo() {
+    assertThat(SocketWatch.modularSocket("qemu:///system"))
+        .contains(java.nio.file.Path.of("/run/libvirt/virtqemud-sock"));
+    assertThat(SocketWatch.modularSocket("qemu+unix:///system"))
+        .contains(java.nio.file.Path.of("/run/libvirt/virtqemud-sock"));
+  }
 }
