@@ -164,6 +164,100 @@ class OcfAgentIT {
     assertThat(action("stop").exit()).as("stopping a stopped guest").isZero();
   }
 
+  /** Runs {@code action} for resource {@code instance} of guest {@code guest} (issue 14.3). */
+  Run on(String instance, String guest, String action, String... extraEnv)
+      throws IOException, InterruptedException {
+    String[] all = new String[extraEnv.length + 6];
+    all[0] = "OCF_RESOURCE_INSTANCE";
+    all[1] = instance;
+    all[2] = "OCF_RESKEY_GuestName";
+    all[3] = guest;
+    all[4] = "OCF_RESKEY_CRM_meta_timeout";
+    all[5] = "20000";
+    System.arraycopy(extraEnv, 0, all, 6, extraEnv.length);
+    return action(action, all);
+  }
+
+  @Test
+  void aGuestCertainlyNotHereIsNotRunningToAProbeAndStopped() throws Exception {
+    String probe = "OCF_RESKEY_CRM_meta_interval";
+    // Not defined in libvirtd, and its GuestConfigFilePath does not exist on this node (shared
+    // storage not mounted here): as VirtualDomain, a probe says "not running", not an error.
+    String[] missing = {
+      "OCF_RESKEY_GuestConfigFilePath", dir.resolve("shared/ghost.xml").toString()
+    };
+    Run first = on("ghost1", "ghost", "monitor", concat(missing, probe, "0"));
+    assertThat(first.exit()).as(first.out()).isEqualTo(7);
+    Run recurring = on("ghost1", "ghost", "monitor", concat(missing, probe, "10000"));
+    assertThat(recurring.exit()).as("gone for good: recovered: " + recurring.out()).isEqualTo(7);
+    Run stop = on("ghost1", "ghost", "stop", concat(missing, probe, "0"));
+    assertThat(stop.exit()).as("nothing to stop: " + stop.out()).isZero();
+    // SyncDir set, but no ghost.xml in it; and no file attribute at all.
+    Path sync = Files.createDirectories(dir.resolve("sync"));
+    Run synced =
+        on("ghost2", "ghost", "monitor", "OCF_RESKEY_SyncDir", sync.toString(), probe, "0");
+    assertThat(synced.exit()).as(synced.out()).isEqualTo(7);
+    Run bare = on("ghost3", "ghost", "monitor", probe, "0");
+    assertThat(bare.exit()).as(bare.out()).isEqualTo(7);
+    // A defined, shut-off guest: not running (as before).
+    assertThat(on("vm1", "g1", "monitor", probe, "0").exit()).isEqualTo(7);
+  }
+
+  @Test
+  void aProbeSaysNotRunningOnlyWhenCertain() throws Exception {
+    String probe = "OCF_RESKEY_CRM_meta_interval";
+    // A definition file that is there but not usable: a misconfiguration, not "not here".
+    Path garbage = Files.writeString(dir.resolve("ghost-bad.xml"), "<domain><nam");
+    Run invalid =
+        on(
+            "bad1",
+            "ghost",
+            "monitor",
+            "OCF_RESKEY_GuestConfigFilePath",
+            garbage.toString(),
+            probe,
+            "0");
+    assertThat(invalid.exit()).as(invalid.out()).isEqualTo(1);
+    assertThat(
+            on("bad1", "ghost", "stop", "OCF_RESKEY_GuestConfigFilePath", garbage.toString())
+                .exit())
+        .isEqualTo(1);
+    // Unreadable (a directory where the file should be: root reads any file).
+    Path unreadable = Files.createDirectories(dir.resolve("ghost-dir.xml"));
+    Run dirRun =
+        on(
+            "bad2",
+            "ghost",
+            "monitor",
+            "OCF_RESKEY_GuestConfigFilePath",
+            unreadable.toString(),
+            probe,
+            "0");
+    assertThat(dirRun.exit()).as(dirRun.out()).isEqualTo(1);
+    // Absent, but another check fails too (a bad attribute): every other failure stays 1.
+    Run alsoBad =
+        on("bad3", "ghost", "monitor", "OCF_RESKEY_DROpts", "ConfigureNetwork=1", probe, "0");
+    assertThat(alsoBad.exit()).as(alsoBad.out()).isEqualTo(1);
+    // libvirtd is gone: nobody could ask it, so neither "not running" nor "stopped".
+    assertThat(on("ghost4", "ghost", "monitor", probe, "0").exit()).isEqualTo(7);
+    libvirtd.kill();
+    String[] missing = {
+      "OCF_RESKEY_GuestConfigFilePath", dir.resolve("shared/ghost.xml").toString()
+    };
+    for (String instance : List.of("ghost4", "ghost5")) {
+      Run p = on(instance, "ghost", "monitor", concat(missing, probe, "0"));
+      assertThat(p.exit()).as(instance + " probe: " + p.out()).isEqualTo(1);
+      Run s = on(instance, "ghost", "stop", missing);
+      assertThat(s.exit()).as(instance + " stop: " + s.out()).isEqualTo(1);
+    }
+  }
+
+  static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
   @Test
   void validateAllReportsEveryFailedCheck() throws Exception {
     assertThat(action("validate-all").exit()).isZero();

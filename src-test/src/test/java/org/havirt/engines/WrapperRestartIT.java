@@ -54,6 +54,9 @@ class WrapperRestartIT {
     final List<String> ops = new CopyOnWriteArrayList<>();
     volatile String state = "ONLINE";
 
+    /** The reply's guestAbsent (docs/protocol.md); null: left out, as an older agent does. */
+    volatile Boolean guestAbsent;
+
     /** Connections refused as over the agent's connection cap (id null, then closed). */
     final java.util.concurrent.atomic.AtomicInteger refuseConnections =
         new java.util.concurrent.atomic.AtomicInteger();
@@ -127,6 +130,9 @@ class WrapperRestartIT {
             status.put("state", state);
             status.put("confidence", 100);
             status.put("reason", "fake state");
+            if (guestAbsent != null) {
+              reply.put("guestAbsent", guestAbsent);
+            }
             ch.write(ByteBuffer.wrap((JSON.writeValueAsString(reply) + "\n").getBytes()));
           }
         }
@@ -284,6 +290,25 @@ class WrapperRestartIT {
     Run c = vcs("clean", "vm1", "0", "GuestName", "1", "g1");
     assertThat(c.exit()).as("settled: the monitor says it is off: " + c.out()).isZero();
     assertThat(Files.exists(sock)).isTrue();
+  }
+
+  @Test
+  void notRunningOrStoppedOnlyWhenTheAgentIsCertainTheGuestIsNotHere() throws Exception {
+    agent = new FakeAgent(dir.resolve("agent.sock"));
+    agent.state = "UNKNOWN";
+    agent.guestAbsent = true;
+    Run m = ocf("monitor");
+    assertThat(m.exit()).as(m.out()).isEqualTo(7);
+    assertThat(ocf("stop").exit()).isZero();
+    agent.guestAbsent = false;
+    assertThat(ocf("monitor").exit()).as("UNKNOWN, not certain").isEqualTo(1);
+    assertThat(ocf("stop").exit()).isEqualTo(1);
+    agent.guestAbsent = null;
+    assertThat(ocf("monitor").exit()).as("an agent that does not say").isEqualTo(1);
+    assertThat(ocf("stop").exit()).isEqualTo(1);
+    agent.state = "ONLINE";
+    agent.guestAbsent = true;
+    assertThat(ocf("monitor").exit()).as("only an UNKNOWN state is read so").isZero();
   }
 
   @Test

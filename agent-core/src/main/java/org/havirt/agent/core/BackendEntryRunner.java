@@ -134,7 +134,8 @@ public final class BackendEntryRunner implements EntryRunner, AutoCloseable {
                 java.util.Optional.empty(),
                 0,
                 v.firstFailure().orElseThrow().line(),
-                v.report());
+                v.report(),
+                v.guestAbsent());
       }
       case CLOSE -> EntryResult.done(inv.entryPoint(), "close done");
     };

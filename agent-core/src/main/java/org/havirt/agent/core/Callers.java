@@ -49,32 +49,39 @@ final class Callers {
           if (w.run != run) {
             return false;
           }
-          out.add(new Effect.Answer(w.caller, r.exec(), r.reason(), r.output()));
+          out.add(new Effect.Answer(w.caller, r.exec(), r.reason(), r.output(), r.guestAbsent()));
           return true;
         });
   }
 
-  /** Answers the callers of monitor commands: every monitor is a fresh probe for them. */
-  void answerMonitors(EntryResult r, List<Effect> out) {
+  /**
+   * Answers the callers of monitor commands: every monitor is a fresh probe for them. {@code
+   * guestAbsent}: this round found the guest certainly not here (see {@link CommandReply}).
+   */
+  void answerMonitors(EntryResult r, boolean guestAbsent, List<Effect> out) {
     waiting.removeIf(
         w -> {
           if (w.entryPoint != EntryPoint.MONITOR) {
             return false;
           }
-          out.add(new Effect.Answer(w.caller, r.exec(), r.reason(), ""));
+          out.add(new Effect.Answer(w.caller, r.exec(), r.reason(), "", guestAbsent));
           return true;
         });
   }
 
-  /** Answers the callers whose entry point has finished, with the state it settled in. */
-  void settle(List<Effect> out) {
+  /**
+   * Answers the callers whose entry point has finished, with the state it settled in. {@code
+   * guestAbsent}: the probe that settled them found the guest certainly not here.
+   */
+  void settle(boolean guestAbsent, List<Effect> out) {
     waiting.removeIf(
         w -> {
           if (w.entryPoint == EntryPoint.MONITOR || w.result == null) {
             return false;
           }
           out.add(
-              new Effect.Answer(w.caller, w.result.exec(), w.result.reason(), w.result.output()));
+              new Effect.Answer(
+                  w.caller, w.result.exec(), w.result.reason(), w.result.output(), guestAbsent));
           return true;
         });
   }

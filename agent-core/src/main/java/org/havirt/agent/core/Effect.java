@@ -18,8 +18,16 @@ sealed interface Effect {
   /** Cancel the timer of {@code kind}, if armed. */
   record Disarm(TimerKind kind) implements Effect {}
 
-  /** Answer {@code caller}: the entry point's own outcome, next to the resource's state. */
-  record Answer(long caller, ExecStatus exec, String reason, String output) implements Effect {}
+  /**
+   * Answer {@code caller}: the entry point's own outcome, next to the resource's state; {@code
+   * guestAbsent}: this round's validation found the guest certainly not on this node.
+   */
+  record Answer(long caller, ExecStatus exec, String reason, String output, boolean guestAbsent)
+      implements Effect {
+    Answer(long caller, ExecStatus exec, String reason, String output) {
+      this(caller, exec, reason, output, false);
+    }
+  }
 
   /** Refuse {@code caller}: the command was not run (or its outcome will not be judged). */
   record Refuse(long caller, String code, String message) implements Effect {}

@@ -150,7 +150,7 @@ final class ManagedResource {
       }
       CompletableFuture<CommandReply> f = callers.remove(a.caller());
       if (f != null) {
-        f.complete(new CommandReply(a.exec(), a.reason(), status(), a.output()));
+        f.complete(new CommandReply(a.exec(), a.reason(), status(), a.output(), a.guestAbsent()));
       }
     } else if (effect instanceof Effect.Refuse r) {
       CompletableFuture<CommandReply> f = callers.remove(r.caller());

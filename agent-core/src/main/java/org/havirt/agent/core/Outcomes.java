@@ -21,6 +21,12 @@ final class Outcomes {
   private final ResourceRules rules;
   private final ResourceModel m;
 
+  /**
+   * This round found the guest certainly not on this node (issue 14.3): the callers it answers are
+   * told so. One Outcomes judges one entry point's result, so this never outlives its round.
+   */
+  private boolean guestAbsent;
+
   Outcomes(ResourceRules rules) {
     this.rules = rules;
     this.m = rules.m;
@@ -165,6 +171,10 @@ final class Outcomes {
 
   /** Open and attr_changed run the environment validation; a failure holds the resource. */
   private void validated(EntryResult res) {
+    // Only a validation that failed for that reason alone says so; a passed or timed-out one
+    // clears what an earlier one said.
+    m.guestAbsent = res.exec() == ExecStatus.FAILED && res.guestAbsent();
+    guestAbsent = m.guestAbsent;
     if (res.exec() == ExecStatus.FAILED) {
       if (m.invalid.isEmpty() || !m.invalid.get().equals(res.reason())) {
         rules.log(true, "validation failed problem=" + res.reason());
@@ -172,6 +182,9 @@ final class Outcomes {
       m.invalid = Optional.of(res.reason());
       rules.setState(MonitorResult.unknown("validation failed: " + res.reason()));
       m.monitorWanted = false; // the validation was this round's probe
+      // ...so whoever waits for this round's probe (an offline run while invalid) hears it now:
+      // no monitor follows to settle them.
+      settle();
     } else if (res.exec() == ExecStatus.DONE && m.invalid.isPresent()) {
       rules.log(false, "validation passed");
       m.invalid = Optional.empty();
@@ -182,6 +195,11 @@ final class Outcomes {
   // ---- the monitor ----
 
   private void onMonitor(Running r, EntryResult res) {
+    // A probe of an invalid resource re-validates first: that validation found the guest certainly
+    // absent, and this monitor, fresh from the backend, agrees it does not run here. Consumed: a
+    // later monitor needs a validation of its own.
+    guestAbsent = m.guestAbsent && m.invalid.isPresent() && !r.stuck && notRunning(res);
+    m.guestAbsent = false;
     m.lastMonitor = Optional.of(rules.wallNow);
     if (r.stuck) {
       // The framework's own timer, past the backend's deadline: nobody can say whether the VM
@@ -193,7 +211,19 @@ final class Outcomes {
       judge(res);
     }
     rules.publish();
-    m.callers.answerMonitors(res, rules.out);
+    m.callers.answerMonitors(res, guestAbsent, rules.out);
+  }
+
+  /** The backend answered, and the guest does not run here. */
+  private static boolean notRunning(EntryResult res) {
+    if (res.exec() != ExecStatus.DONE || res.state().isEmpty()) {
+      return false;
+    }
+    return switch (res.state().get().state()) {
+      case OFFLINE, INTENTIONAL_OFFLINE -> true; // the backend asked libvirt: not running here
+      case ONLINE -> false; // it runs
+      case UNKNOWN -> false; // nobody could tell
+    };
   }
 
   private void judge(EntryResult res) {
@@ -382,6 +412,6 @@ final class Outcomes {
   }
 
   private void settle() {
-    m.callers.settle(rules.out);
+    m.callers.settle(guestAbsent, rules.out);
   }
 }

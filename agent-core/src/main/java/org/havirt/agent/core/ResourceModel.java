@@ -108,6 +108,13 @@ final class ResourceModel {
   Optional<String> invalid = Optional.empty();
 
   /**
+   * The last validation failed only because the guest is certainly not on this node (issue 14.3).
+   * Serves the one round that follows it: the next monitor consumes it, so no answer ever carries
+   * an older validation's word.
+   */
+  boolean guestAbsent;
+
+  /**
    * The engine's last command here that changes the VM stopped it (offline, clean): a guest that
    * runs here since was started outside the engine, and is never restarted automatically.
    */

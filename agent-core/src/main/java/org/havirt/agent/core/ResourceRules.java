@@ -123,6 +123,7 @@ final class ResourceRules {
         m.expected = Expect.NONE;
         m.phase = Phase.IDLE;
         m.invalid = Optional.empty();
+        m.guestAbsent = false;
         m.waitMonitors = 0;
         m.tolerance = 0;
         m.restarts = 0;

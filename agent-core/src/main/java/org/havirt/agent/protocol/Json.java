@@ -49,6 +49,8 @@ public final class Json {
     n.put("exec", r.exec().name().toLowerCase(java.util.Locale.ROOT));
     n.put("reason", r.reason());
     n.set("status", status(r.status()));
+    // Always present, so a client can tell "not certain" from an agent too old to say.
+    n.put("guestAbsent", r.guestAbsent());
     if (!r.output().isEmpty()) {
       n.put("output", r.output());
     }

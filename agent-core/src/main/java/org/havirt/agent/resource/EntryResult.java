@@ -12,6 +12,8 @@ import org.havirt.types.MonitorResult;
  *
  * @param waitSeconds online/offline/migrate: seconds the framework should wait before monitoring
  * @param output an action's text for the caller; empty otherwise
+ * @param guestAbsent open/attr_changed only: the validation failed, and only because the guest is
+ *     certainly not on this node ({@link org.havirt.agent.verify.Verification#guestAbsent})
  */
 public record EntryResult(
     EntryPoint entryPoint,
@@ -19,7 +21,8 @@ public record EntryResult(
     Optional<MonitorResult> state,
     int waitSeconds,
     String reason,
-    String output) {
+    String output,
+    boolean guestAbsent) {
 
   public EntryResult {
     Objects.requireNonNull(entryPoint, "entryPoint");
@@ -27,6 +30,19 @@ public record EntryResult(
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(output, "output");
+    if (guestAbsent && exec != ExecStatus.FAILED) {
+      throw new IllegalArgumentException("only a failed validation says the guest is absent");
+    }
+  }
+
+  public EntryResult(
+      EntryPoint entryPoint,
+      ExecStatus exec,
+      Optional<MonitorResult> state,
+      int waitSeconds,
+      String reason,
+      String output) {
+    this(entryPoint, exec, state, waitSeconds, reason, output, false);
   }
 
   public static EntryResult done(EntryPoint ep, String reason) {

@@ -22,6 +22,17 @@ public record Verification(String resource, boolean rhev, List<Check> checks) {
     return checks.stream().filter(c -> !c.passed()).toList();
   }
 
+  /**
+   * Whether the environment failed only because the guest is certainly not on this node (issue
+   * 14.3): exactly one check failed, and it is a {@link Check#guestAbsent} one. Any other failure
+   * beside it (a bad attribute, an unreachable hypervisor, SyncDir missing) makes it false: the
+   * answer is then the plain validation failure.
+   */
+  public boolean guestAbsent() {
+    List<Check> failed = failures();
+    return failed.size() == 1 && failed.get(0).guestAbsent();
+  }
+
   public Optional<Check> firstFailure() {
     return failures().stream().findFirst();
   }

@@ -25,6 +25,7 @@ final class FakeRunner implements EntryRunner {
   boolean hangMonitors;
   EntryPoint hangOnly; // when set, only this entry point hangs
   String invalid; // when set, open and attr_changed fail validation with this reason
+  boolean absent; // with invalid: the validation is certain the guest is not on this node
   int onlineWait = 5;
   final List<Invocation> calls = new ArrayList<>();
   final List<CompletableFuture<EntryResult>> held = new ArrayList<>();
@@ -125,7 +126,7 @@ final class FakeRunner implements EntryRunner {
       case OPEN, ATTR_CHANGED ->
           invalid == null
               ? EntryResult.done(ep, "fake: valid")
-              : new EntryResult(ep, ExecStatus.FAILED, Optional.empty(), 0, invalid, "");
+              : new EntryResult(ep, ExecStatus.FAILED, Optional.empty(), 0, invalid, "", absent);
       case CLOSE -> EntryResult.done(ep, "fake");
     };
   }

@@ -36,6 +36,9 @@ final class KvmChecks {
     String name = guest.guestName();
     Optional<String> xml = Optional.empty();
     boolean reachable;
+    // libvirtd answered, in this very check, that it has no domain of that name (running,
+    // transient or persistent): the only ground for calling the guest certainly absent here.
+    boolean notFound = false;
     try {
       backend.connect(deadline);
       out.add(Check.pass("libvirtd", "libvirtd at " + settings.uri() + " is reachable"));
@@ -54,7 +57,8 @@ final class KvmChecks {
         xml = Optional.of(actions.persistentXml(guest, deadline));
         out.add(Check.pass("guest", "guest " + name + " is defined in libvirtd"));
       } catch (BackendException e) {
-        if (e.kind() != BackendException.Kind.NOT_FOUND) {
+        notFound = e.kind() == BackendException.Kind.NOT_FOUND;
+        if (!notFound) {
           out.add(
               Check.fail(
                   "guest",
@@ -64,7 +68,7 @@ final class KvmChecks {
       }
     }
     if (xml.isEmpty() && (reachable || out.stream().noneMatch(c -> c.name().equals("guest")))) {
-      xml = fromFile(guest, out);
+      xml = fromFile(guest, notFound, out);
     }
     syncDir(guest, out);
     xml.ifPresent(x -> disks(x, out));
@@ -74,8 +78,13 @@ final class KvmChecks {
     return out;
   }
 
-  /** The guest is not defined: its XML must come from GuestConfigFilePath or SyncDir. */
-  private Optional<String> fromFile(GuestSpec guest, List<Check> out) {
+  /**
+   * The guest is not defined: its XML must come from GuestConfigFilePath or SyncDir.
+   *
+   * @param notFound libvirtd answered in this check that no such domain exists: a failure is then
+   *     {@link Check#absent} when no definition file exists on this node either
+   */
+  private Optional<String> fromFile(GuestSpec guest, boolean notFound, List<Check> out) {
     String name = guest.guestName();
     GuestFiles files = backend.files();
     try {
@@ -91,7 +100,8 @@ final class KvmChecks {
         return Optional.of(d.get().xml());
       }
       out.add(
-          Check.fail(
+          failure(
+              notFound && noDefinitionFile(guest),
               "guest",
               "guest "
                   + name
@@ -104,8 +114,12 @@ final class KvmChecks {
                   + name
                   + ".xml"));
     } catch (BackendException e) {
+      // GuestConfigFilePath names a file that does not exist here (shared storage not mounted on
+      // this node) is as certain as no file at all; one that exists but cannot be read or parsed
+      // is a misconfiguration, never "absent".
       out.add(
-          Check.fail(
+          failure(
+              notFound && noDefinitionFile(guest),
               "guest",
               e.getMessage(),
               "fix GuestConfigFilePath (a readable libvirt domain XML whose <name> is "
@@ -113,6 +127,25 @@ final class KvmChecks {
                   + ")"));
     }
     return Optional.empty();
+  }
+
+  private static Check failure(boolean absent, String name, String detail, String fix) {
+    return absent ? Check.absent(name, detail, fix) : Check.fail(name, detail, fix);
+  }
+
+  /**
+   * Whether this node certainly has no definition file for the guest, checked afresh: neither
+   * GuestConfigFilePath nor SyncDir/&lt;GuestName&gt;.xml exists. {@link Files#notExists} is false
+   * when existence cannot be determined (a directory this user cannot search), so doubt never
+   * counts as absence.
+   */
+  private boolean noDefinitionFile(GuestSpec guest) {
+    Optional<String> configured = guest.meaningful("GuestConfigFilePath");
+    if (configured.isPresent() && !Files.notExists(Path.of(configured.get()))) {
+      return false;
+    }
+    Optional<Path> synced = backend.files().syncFile(guest);
+    return synced.isEmpty() || Files.notExists(synced.get());
   }
 
   private static void syncDir(GuestSpec guest, List<Check> out) {
