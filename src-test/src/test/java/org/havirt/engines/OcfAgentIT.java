@@ -192,6 +192,8 @@ class OcfAgentIT {
     assertThat(recurring.exit()).as("gone for good: recovered: " + recurring.out()).isEqualTo(7);
     Run stop = on("ghost1", "ghost", "stop", concat(missing, probe, "0"));
     assertThat(stop.exit()).as("nothing to stop: " + stop.out()).isZero();
+    Run start = on("ghost1", "ghost", "start", missing);
+    assertThat(start.exit()).as("nothing to start from: " + start.out()).isEqualTo(6);
     // SyncDir set, but no ghost.xml in it; and no file attribute at all.
     Path sync = Files.createDirectories(dir.resolve("sync"));
     Run synced =

@@ -300,6 +300,8 @@ class WrapperRestartIT {
     Run m = ocf("monitor");
     assertThat(m.exit()).as(m.out()).isEqualTo(7);
     assertThat(ocf("stop").exit()).isZero();
+    Run v = vcs("monitor", "vm1", "GuestName", "1", "g1");
+    assertThat(v.exit()).as("VCS: UNKNOWN until validation passes (spec §3)").isEqualTo(99);
     agent.guestAbsent = false;
     assertThat(ocf("monitor").exit()).as("UNKNOWN, not certain").isEqualTo(1);
     assertThat(ocf("stop").exit()).isEqualTo(1);
