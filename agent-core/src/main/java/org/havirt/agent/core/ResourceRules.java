@@ -229,10 +229,25 @@ final class ResourceRules {
     if (changesVm(ep)) {
       supersede(inv);
     }
-    if (ep == EntryPoint.MONITOR && m.invalid.isPresent()) {
-      submit(Invocation.of(EntryPoint.OPEN), 0, false); // a probe re-validates first
+    if (ep == EntryPoint.MONITOR && (m.invalid.isPresent() || validating())) {
+      // A probe re-validates first. Also when a validation is under way (just added, or an
+      // attribute changed): it began before this request, and an answer speaks only for checks
+      // made for it (guestAbsent, issue 14.3).
+      submit(Invocation.of(EntryPoint.OPEN), 0, false);
     }
     submit(inv, caller, true);
+  }
+
+  /** Whether a validation (open, attr_changed) runs or waits in the queue. */
+  private boolean validating() {
+    if (m.running != null && validates(m.running.invocation.entryPoint())) {
+      return true;
+    }
+    return m.queue.stream().anyMatch(q -> validates(q.invocation().entryPoint()));
+  }
+
+  private static boolean validates(EntryPoint ep) {
+    return ep == EntryPoint.OPEN || ep == EntryPoint.ATTR_CHANGED;
   }
 
   /**

@@ -2,8 +2,11 @@ package org.havirt.agent.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.havirt.agent.resource.EntryResult;
 import org.havirt.types.EntryPoint;
+import org.havirt.types.ExecStatus;
 import org.havirt.types.MonitorResult;
 import org.havirt.types.ResourceState;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +83,29 @@ class GuestAbsentTest extends FrameworkHarness {
     assertThat(off.join().status().state()).isEqualTo(ResourceState.UNKNOWN);
     vm.absent = false;
     assertThat(command(Invocation.of(EntryPoint.OFFLINE)).join().guestAbsent()).isFalse();
+  }
+
+  @Test
+  void aValidationUnderWayWhenTheProbeArrivesIsNotItsValidation() {
+    // The resource was just added: its validation is still running when the probe arrives, and
+    // it will say "absent". The probe's own validation, made after, is no longer certain.
+    vm.hangOnly = EntryPoint.OPEN;
+    agent.add("r2", "KVMGuest", spec());
+    loop.runDue();
+    CompletableFuture<CommandReply> f = agent.command("r2", Invocation.of(EntryPoint.MONITOR));
+    loop.runDue();
+    vm.hangOnly = null;
+    vm.absent = false;
+    vm.held
+        .remove(0)
+        .complete(
+            new EntryResult(
+                EntryPoint.OPEN, ExecStatus.FAILED, Optional.empty(), 0, vm.invalid, "", true));
+    loop.runDue();
+    loop.runDue();
+    assertThat(f).isCompleted();
+    assertThat(vm.count(EntryPoint.OPEN)).as("r1's, r2's at add, r2's probe's").isEqualTo(3);
+    assertThat(f.join().guestAbsent()).as("the probe's own validation decides").isFalse();
   }
 
   @Test
