@@ -33,7 +33,16 @@ final class PeerGuard {
   /** Throws FAILED if {@code guest} runs on one of its peers. */
   void check(GuestSpec guest, Deadline deadline) throws BackendException {
     for (String peer : guest.peerHypervisors()) {
-      String uri = settings.hypervisorUri(peer);
+      String uri;
+      try {
+        uri = settings.hypervisorUri(peer);
+      } catch (IllegalArgumentException e) {
+        // Config load and add/modify refuse such names; should one get here, this peer cannot be
+        // looked at, so a start is not known to be safe.
+        throw new BackendException(
+            BackendException.Kind.MISCONFIGURED,
+            "peer " + e.getMessage() + "; refusing to start without checking it");
+      }
       Deadline d = deadline.atMost(settings.peerCheckTimeout());
       int[] there;
       try {
