@@ -168,7 +168,8 @@ final class KvmChecks {
     }
   }
 
-  private void migrationUris(GuestSpec guest, List<Check> out) {
+  // Package-private for UnusableHostTest.
+  void migrationUris(GuestSpec guest, List<Check> out) {
     for (String peer : guest.peerHypervisors()) {
       Optional<String> bad = HostNames.problem(peer);
       if (bad.isPresent()) {
