@@ -210,16 +210,22 @@ public final class ProtocolServer implements AutoCloseable {
             .getUserPrincipalLookupService()
             .lookupPrincipalByName(System.getProperty("user.name"));
     Set<PosixFilePermission> p = a.permissions();
+    boolean onlyTheSocket;
+    try (var entries = Files.list(dir)) {
+      onlyTheSocket = entries.allMatch(e -> e.getFileName().equals(path.getFileName()));
+    }
     if (!a.isDirectory()
         || !a.owner().equals(me)
         || p.contains(PosixFilePermission.OTHERS_WRITE)
-        || p.contains(PosixFilePermission.GROUP_WRITE)) {
+        || p.contains(PosixFilePermission.GROUP_WRITE)
+        || !onlyTheSocket) {
       throw new IOException(
           "--socket-group: the socket's directory "
               + dir
               + " must be its own: a directory owned by "
               + me.getName()
-              + " that nobody else may write (such as /run/havirt), not a shared one");
+              + " that nobody else may write and that holds nothing but the socket (such as"
+              + " /run/havirt), not a shared one");
     }
     return g;
   }

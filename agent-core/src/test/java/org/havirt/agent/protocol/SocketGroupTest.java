@@ -145,5 +145,20 @@ class SocketGroupTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(shared)))
         .as("a shared directory is left as it was")
         .isEqualTo("rwxrwxrwx");
+    // Owned by root and writable by nobody else, but it holds other files: /run, /var/run.
+    Path busy = Files.createDirectories(dir.resolve("busy"));
+    Files.setPosixFilePermissions(busy, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(busy.resolve("other.pid"), "1\n");
+    assertThatThrownBy(
+            () ->
+                fixture
+                    .server(busy.resolve("a.sock"), SocketLimits.DEFAULTS, t -> {})
+                    .socketGroup(GROUP)
+                    .start())
+        .hasMessageContaining("holds nothing but the socket");
+    assertThat(Files.readAttributes(busy, PosixFileAttributes.class).group().getName())
+        .isNotEqualTo(GROUP);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(busy)))
+        .isEqualTo("rwxr-xr-x");
   }
 }
