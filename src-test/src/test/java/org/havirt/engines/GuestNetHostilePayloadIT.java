@@ -103,6 +103,7 @@ class GuestNetHostilePayloadIT {
         new Hostile("/ in DEVICE", v + "DEVICE=\"a/b\"\n", "DEVICE"),
         new Hostile("DEVICE of 16 characters", v + "DEVICE=\"abcdefghijklmnop\"\n", "DEVICE"),
         new Hostile("DEVICE as an option", v + "DEVICE=\"-a\"\n", "DEVICE"),
+        new Hostile("DEVICE ..", v + "DEVICE=\"..\"\n", "DEVICE"),
         new Hostile(
             "value over two lines", v + "SEARCH=\"a.example\nGATEWAY=\"10.0.0.1\"\n", "SEARCH"),
         new Hostile("quote inside a value", v + "SEARCH=\"a.example\" \"b\"\n", "SEARCH"),
@@ -183,6 +184,18 @@ class GuestNetHostilePayloadIT {
     assertThat(out)
         .isEqualTo(
             "eth0|10.0.0.5|24|255.255.255.0|10.0.0.1|10.0.0.2|2001:db8::53|a.example b-1.example|");
+  }
+
+  @Test
+  void aSymbolicLinkIsNotAPayload() throws Exception {
+    Path root = ifcfgRoot();
+    Path real = dir.resolve("elsewhere.conf");
+    Files.writeString(real, GOOD);
+    Path m = Files.createDirectories(dir.resolve("media"));
+    Files.createSymbolicLink(m.resolve(DrNetwork.PAYLOAD_FILE), real);
+    assertThat(service(root, m))
+        .isEqualTo(new Run(0, "havirt-net-reconfig: no DR payload: nothing to do\n"));
+    assertThat(root.resolve("etc/sysconfig/network-scripts/ifcfg-eth0")).doesNotExist();
   }
 
   @Test
