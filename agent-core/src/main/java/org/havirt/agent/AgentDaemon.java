@@ -50,7 +50,20 @@ public final class AgentDaemon implements AutoCloseable {
       VmBackendFactory.Settings node,
       int threads,
       String version,
-      int maxConnections) {
+      int maxConnections,
+      Optional<String> socketGroup) {
+    /** The options with the socket's group left as the agent's own. */
+    public Options(
+        String system,
+        Path socket,
+        Set<String> allowedUsers,
+        VmBackendFactory.Settings node,
+        int threads,
+        String version,
+        int maxConnections) {
+      this(system, socket, allowedUsers, node, threads, version, maxConnections, Optional.empty());
+    }
+
     /** The options with the default connection cap. */
     public Options(
         String system,
@@ -163,6 +176,7 @@ public final class AgentDaemon implements AutoCloseable {
             faults,
             SocketLimits.DEFAULTS.withMaxConnections(o.maxConnections()),
             socketDead::complete);
+    o.socketGroup().ifPresent(server::socketGroup);
     server.start();
     log.info("agent ready system={} resources={} socket={}", o.system(), managed, o.socket());
     return new AgentDaemon(loop, backends, runner, agent, server, managed, socketDead);

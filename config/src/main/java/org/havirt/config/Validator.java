@@ -58,6 +58,7 @@ public final class Validator {
       v.resource(r, catalog);
     }
     new DependencyChecker(model, v.diags).check();
+    new HypervisorHostChecker(v.diags).check(model);
     v.diags.sort(Diagnostic.BY_POSITION);
     return List.copyOf(v.diags);
   }

@@ -144,16 +144,16 @@ class GuestNetServiceIT {
     assertThat(service(root, media(payload)).exit()).isZero();
     assertThat(Files.readAllLines(root.resolve("etc/sysconfig/network-scripts/ifcfg-eth1")))
         .containsSubsequence(
-            "DEVICE=eth1",
-            "BOOTPROTO=none",
-            "NM_CONTROLLED=no",
-            "IPADDR=192.168.7.20",
-            "PREFIX=24",
-            "NETMASK=255.255.255.0",
-            "GATEWAY=192.168.7.1",
-            "DNS1=192.168.7.2",
-            "DNS2=192.168.7.3",
-            "DOMAIN=\"a.example b.example\"");
+            "DEVICE='eth1'",
+            "BOOTPROTO='none'",
+            "NM_CONTROLLED='no'",
+            "IPADDR='192.168.7.20'",
+            "PREFIX='24'",
+            "NETMASK='255.255.255.0'",
+            "GATEWAY='192.168.7.1'",
+            "DNS1='192.168.7.2'",
+            "DNS2='192.168.7.3'",
+            "DOMAIN='a.example b.example'");
   }
 
   @Test
@@ -180,9 +180,10 @@ class GuestNetServiceIT {
     Path empty = Files.createDirectories(dir.resolve("empty-media"));
     Run none = service(root, empty);
     assertThat(none).isEqualTo(new Run(0, "havirt-net-reconfig: no DR payload: nothing to do\n"));
-    Run evil = service(root, media("HAVIRT_DR_VERSION=\"1\"\nIPADDR=\"$(reboot)\"\n"));
+    Run evil =
+        service(root, media("HAVIRT_DR_VERSION=\"1\"\nIPADDR=\"$(reboot)\"\nPREFIX=\"8\"\n"));
     assertThat(evil.exit()).isEqualTo(1);
-    assertThat(evil.out()).contains("refusing the payload: unexpected line: IPADDR=\"$(reboot)\"");
+    assertThat(evil.out()).contains("refusing the payload: IPADDR: not an IPv4 address: $(reboot)");
     assertThat(root.resolve("etc/NetworkManager/system-connections")).doesNotExist();
     Run noTool =
         service(

@@ -39,6 +39,14 @@ final class AgentCommand implements Callable<Integer> {
   List<String> allowUsers = new java.util.ArrayList<>();
 
   @Option(
+      names = "--socket-group",
+      paramLabel = "GROUP",
+      description =
+          "give the socket (0660) and its directory (0750) this group, so a non-root engine in it"
+              + " can connect; --allow-user still decides who is served")
+  String socketGroup;
+
+  @Option(
       names = "--threads",
       paramLabel = "N",
       defaultValue = "16",
@@ -78,7 +86,8 @@ final class AgentCommand implements Callable<Integer> {
                 node.settings(),
                 threads,
                 HavirtMain.version(),
-                maxConnections));
+                maxConnections,
+                Optional.ofNullable(socketGroup)));
     SystemdNotify.ready();
     CompletableFuture<Void> stopped = new CompletableFuture<>();
     // Stopping the agent never stops a VM: engines decide that.

@@ -9,10 +9,18 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -55,6 +63,7 @@ public final class ProtocolServer implements AutoCloseable {
   private volatile ScheduledThreadPoolExecutor reaper;
   private UnaryOperator<Acceptor> acceptVia = a -> a;
   private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
+  private Optional<String> socketGroup = Optional.empty();
   private ServerSocketChannel server;
   private Thread acceptThread;
   private volatile boolean closed;
@@ -104,6 +113,17 @@ public final class ProtocolServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Before {@link #start}: the socket (0660) and its directory (0750) get group {@code group}, so a
+   * non-root engine in that group can reach the socket; the allow list (SO_PEERCRED) still decides
+   * who is served. The directory must be the socket's own: owned by this process's user and
+   * writable by nobody else (as /run/havirt), never a shared one such as /tmp.
+   */
+  public ProtocolServer socketGroup(String group) {
+    this.socketGroup = Optional.of(group);
+    return this;
+  }
+
   /** Test seam, before {@link #start}: how the accept loop waits after a failed accept. */
   ProtocolServer sleepVia(Sleeper s) {
     this.sleeper = s;
@@ -131,10 +151,21 @@ public final class ProtocolServer implements AutoCloseable {
     if (dir != null) {
       Files.createDirectories(dir);
     }
+    Optional<GroupPrincipal> group =
+        socketGroup.isEmpty() ? Optional.empty() : Optional.of(group(dir));
     removeStale();
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(path));
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+    if (group.isPresent()) {
+      PosixFileAttributeView sock =
+          Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      sock.setGroup(group.get());
+      PosixFileAttributeView d =
+          Files.getFileAttributeView(dir, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      d.setGroup(group.get());
+      d.setPermissions(PosixFilePermissions.fromString("rwxr-x---"));
+    }
     reaper =
         new ScheduledThreadPoolExecutor(
             1,
@@ -155,6 +186,48 @@ public final class ProtocolServer implements AutoCloseable {
         allowedUsers,
         limits.maxConnections(),
         limits.maxQueuedBytes());
+  }
+
+  /**
+   * Looks up the socket group and checks that {@code dir} is the socket's own directory: giving a
+   * shared directory (/tmp, /run) a group and mode 0750 would break everything else in it.
+   */
+  private GroupPrincipal group(Path dir) throws IOException {
+    String name = socketGroup.orElseThrow();
+    if (dir == null) {
+      throw new IOException("--socket-group: the socket " + path + " has no directory");
+    }
+    GroupPrincipal g;
+    try {
+      g = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+    } catch (UserPrincipalNotFoundException e) {
+      throw new IOException("--socket-group: no group named '" + name + "'", e);
+    }
+    PosixFileAttributes a =
+        Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    UserPrincipal me =
+        dir.getFileSystem()
+            .getUserPrincipalLookupService()
+            .lookupPrincipalByName(System.getProperty("user.name"));
+    Set<PosixFilePermission> p = a.permissions();
+    boolean onlyTheSocket;
+    try (var entries = Files.list(dir)) {
+      onlyTheSocket = entries.allMatch(e -> e.getFileName().equals(path.getFileName()));
+    }
+    if (!a.isDirectory()
+        || !a.owner().equals(me)
+        || p.contains(PosixFilePermission.OTHERS_WRITE)
+        || p.contains(PosixFilePermission.GROUP_WRITE)
+        || !onlyTheSocket) {
+      throw new IOException(
+          "--socket-group: the socket's directory "
+              + dir
+              + " must be its own: a directory owned by "
+              + me.getName()
+              + " that nobody else may write and that holds nothing but the socket (such as"
+              + " /run/havirt), not a shared one");
+    }
+    return g;
   }
 
   /** A socket file left by a dead agent is removed; a live agent's socket is never taken over. */

@@ -19,6 +19,7 @@ import org.havirt.agent.core.ResourceStatus;
 import org.havirt.agent.engine.PacemakerFaults;
 import org.havirt.types.CleanReason;
 import org.havirt.types.EntryPoint;
+import org.havirt.types.HostNames;
 import org.havirt.types.backend.AttributeValue;
 
 /**
@@ -314,6 +315,13 @@ final class RequestHandler {
     for (JsonNode n : p) {
       if (!n.isTextual() || n.asText().isBlank()) {
         throw new IllegalArgumentException("\"peers\" must be an array of host names");
+      }
+      // A peer goes into the libvirt URI template: anything but a host name or IP literal could
+      // change the URI (its path, user or transport options), so it is refused here (issue 15).
+      Optional<String> problem = HostNames.problem(n.asText());
+      if (problem.isPresent()) {
+        throw new IllegalArgumentException(
+            "\"peers\": " + HostNames.describe(n.asText(), problem.get()));
       }
       peers.add(n.asText());
     }

@@ -50,6 +50,15 @@ final class TestAgent implements AutoCloseable {
 
   /** A socket server for this agent, not started, closed with this fixture. */
   ProtocolServer server(Path socket, SocketLimits limits, Consumer<Throwable> onFatal) {
+    return server(socket, limits, onFatal, java.util.Set.of(System.getProperty("user.name")));
+  }
+
+  /** As above, serving the users {@code allowed}. */
+  ProtocolServer server(
+      Path socket,
+      SocketLimits limits,
+      Consumer<Throwable> onFatal,
+      java.util.Set<String> allowed) {
     ResourceCatalog catalog =
         new ResourceCatalog() {
           @Override
@@ -66,7 +75,7 @@ final class TestAgent implements AutoCloseable {
     ProtocolServer s =
         new ProtocolServer(
             socket,
-            java.util.Set.of(System.getProperty("user.name")),
+            allowed,
             agent,
             catalog,
             (r, t) -> Optional.empty(),

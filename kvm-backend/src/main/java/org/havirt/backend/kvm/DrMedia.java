@@ -2,15 +2,14 @@ package org.havirt.backend.kvm;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.Map;
 import java.util.Optional;
 import org.havirt.backend.kvm.internal.DomainXml;
+import org.havirt.backend.kvm.internal.DurableFiles;
 import org.havirt.backend.kvm.internal.IsoImage;
 import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.GuestSpec;
@@ -35,10 +34,17 @@ final class DrMedia {
 
   private final Path dir;
   private final Clock clock;
+  private final DurableFiles.Sync sync;
 
   DrMedia(Path stateDir, Clock clock) {
+    this(stateDir, clock, DurableFiles.FSYNC);
+  }
+
+  /** As {@link #DrMedia(Path, Clock)}, making the image durable with {@code sync} (tests). */
+  DrMedia(Path stateDir, Clock clock, DurableFiles.Sync sync) {
     this.dir = stateDir.resolve("dr");
     this.clock = clock;
+    this.sync = sync;
   }
 
   /** The image path of {@code guest}. */
@@ -96,7 +102,8 @@ final class DrMedia {
     return redefined;
   }
 
-  private void write(Path iso, String payload) throws BackendException {
+  // Package-private for DrMediaDurableTest.
+  void write(Path iso, String payload) throws BackendException {
     byte[] image =
         IsoImage.build(
             VOLUME,
@@ -104,13 +111,7 @@ final class DrMedia {
             ZonedDateTime.now(clock));
     try {
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".dr-", ".iso");
-      Files.write(tmp, image);
-      try {
-        Files.move(tmp, iso, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, iso, StandardCopyOption.REPLACE_EXISTING);
-      }
+      DurableFiles.write(iso, image, sync);
     } catch (IOException e) {
       throw new BackendException(
           BackendException.Kind.FAILED, "cannot write the DR payload " + iso + ": " + e);

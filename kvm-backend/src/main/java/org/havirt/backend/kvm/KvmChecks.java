@@ -11,6 +11,7 @@ import java.util.Optional;
 import org.havirt.backend.kvm.internal.DomainXml;
 import org.havirt.backend.kvm.internal.GuestFiles;
 import org.havirt.types.Deadline;
+import org.havirt.types.HostNames;
 import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.Check;
 import org.havirt.types.backend.GuestSpec;
@@ -200,8 +201,18 @@ final class KvmChecks {
     }
   }
 
-  private void migrationUris(GuestSpec guest, List<Check> out) {
+  // Package-private for UnusableHostTest.
+  void migrationUris(GuestSpec guest, List<Check> out) {
     for (String peer : guest.peerHypervisors()) {
+      Optional<String> bad = HostNames.problem(peer);
+      if (bad.isPresent()) {
+        out.add(
+            Check.fail(
+                "migration-uri",
+                "peer " + HostNames.describe(peer, bad.get()),
+                "set the peer's PhysicalServer (or its system name) to its host name or address"));
+        return;
+      }
       String uri = settings.hypervisorUri(peer);
       Optional<String> problem = malformed(uri, peer);
       if (problem.isPresent()) {

@@ -3,6 +3,7 @@ package org.havirt.backend.kvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import org.havirt.types.HostNames;
 import org.havirt.types.backend.VmBackendFactory;
 
 /**
@@ -54,13 +55,23 @@ public record KvmSettings(
         !s.get("qemu.watch").map(String::strip).orElse("true").equals("false"));
   }
 
-  /** Returns the libvirt URI of hypervisor {@code host}. */
+  /**
+   * Returns the libvirt URI of hypervisor {@code host} (an IPv6 literal in brackets).
+   *
+   * @throws IllegalArgumentException if {@code host} is not a host name or IP literal: it would
+   *     change the URI, not only name its host
+   */
   public String hypervisorUri(String host) {
-    return migrateUriTemplate.replace("%h", host);
+    return migrateUriTemplate.replace("%h", HostNames.forUri(host));
   }
 
-  /** Returns the migration stream URI for {@code host}, if one is configured. */
+  /**
+   * Returns the migration stream URI for {@code host}, if one is configured.
+   *
+   * @throws IllegalArgumentException as {@link #hypervisorUri}
+   */
   public Optional<String> dataUri(String host) {
-    return migrateDataUri.map(t -> t.replace("%h", host));
+    String h = HostNames.forUri(host);
+    return migrateDataUri.map(t -> t.replace("%h", h));
   }
 }

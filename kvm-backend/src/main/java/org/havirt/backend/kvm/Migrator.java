@@ -46,8 +46,15 @@ final class Migrator {
 
   void migrate(GuestSpec guest, MigrationTarget target, Deadline deadline) throws BackendException {
     String name = guest.guestName();
-    String destUri = settings.hypervisorUri(target.hypervisor());
-    String dataUri = settings.dataUri(target.hypervisor()).orElse(null);
+    String destUri;
+    String dataUri;
+    try {
+      destUri = settings.hypervisorUri(target.hypervisor());
+      dataUri = settings.dataUri(target.hypervisor()).orElse(null);
+    } catch (IllegalArgumentException e) {
+      throw new BackendException(
+          BackendException.Kind.MISCONFIGURED, "migration target " + e.getMessage());
+    }
     Connect dest =
         pool.run(
             "connect to " + destUri,

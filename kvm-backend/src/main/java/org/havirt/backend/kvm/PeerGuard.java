@@ -30,10 +30,27 @@ final class PeerGuard {
     this.pool = pool;
   }
 
-  /** Throws FAILED if {@code guest} runs on one of its peers. */
+  /**
+   * Throws FAILED if {@code guest} runs on one of its peers, MISCONFIGURED (before calling any
+   * peer) if a peer is not a host name or IP literal.
+   */
   void check(GuestSpec guest, Deadline deadline) throws BackendException {
+    // Every peer's URI first: one that cannot be made stops the start before any peer is called.
+    java.util.Map<String, String> uris = new java.util.LinkedHashMap<>();
     for (String peer : guest.peerHypervisors()) {
-      String uri = settings.hypervisorUri(peer);
+      try {
+        uris.put(peer, settings.hypervisorUri(peer));
+      } catch (IllegalArgumentException e) {
+        // Config load and add/modify refuse such names; should one get here, this peer cannot be
+        // looked at, so a start is not known to be safe.
+        throw new BackendException(
+            BackendException.Kind.MISCONFIGURED,
+            "peer " + e.getMessage() + "; refusing to start without checking it");
+      }
+    }
+    for (java.util.Map.Entry<String, String> p : uris.entrySet()) {
+      String peer = p.getKey();
+      String uri = p.getValue();
       Deadline d = deadline.atMost(settings.peerCheckTimeout());
       int[] there;
       try {

@@ -1,7 +1,9 @@
 package org.havirt.backend.kvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.havirt.types.backend.VmBackendFactory;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,21 @@ class KvmSettingsTest {
                     "tcp://%h-mig")));
     assertThat(s.hypervisorUri("h2")).isEqualTo("qemu+tls://h2/system");
     assertThat(s.dataUri("h2")).contains("tcp://h2-mig");
+  }
+
+  @Test
+  void aHostThatWouldChangeTheUriIsRefusedAndIpv6GoesInBrackets() {
+    KvmSettings d = KvmSettings.from(new VmBackendFactory.Settings(Map.of()));
+    for (String hostile :
+        List.of("x/?command=/path", "a@b", "-oProxyCommand=touch /tmp/x", "a b", "")) {
+      assertThatThrownBy(() -> d.hypervisorUri(hostile))
+          .as(hostile)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is not a host name or IP address");
+      assertThatThrownBy(() -> d.dataUri(hostile)).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(d.hypervisorUri("2001:db8::2")).isEqualTo("qemu+ssh://[2001:db8::2]/system");
+    assertThat(d.hypervisorUri("10.0.0.2")).isEqualTo("qemu+ssh://10.0.0.2/system");
   }
 
   @Test

@@ -2,12 +2,9 @@ package org.havirt.backend.kvm.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,6 +41,7 @@ public final class GuestFiles {
 
   private final Path stateDir;
   private final SyncRecords records;
+  private final DurableFiles.Sync sync;
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   /**
@@ -51,8 +49,14 @@ public final class GuestFiles {
    *     of the shared files (e.g. /var/lib/havirt)
    */
   public GuestFiles(Path stateDir) {
+    this(stateDir, DurableFiles.FSYNC);
+  }
+
+  /** As {@link #GuestFiles(Path)}, making every write durable with {@code sync} (tests). */
+  public GuestFiles(Path stateDir, DurableFiles.Sync sync) {
     this.stateDir = stateDir;
-    this.records = new SyncRecords(stateDir);
+    this.sync = sync;
+    this.records = new SyncRecords(stateDir, sync);
   }
 
   /**
@@ -311,30 +315,14 @@ public final class GuestFiles {
     return locks.computeIfAbsent(guest, g -> new Object());
   }
 
-  private static void write(Path target, String content) throws BackendException {
+  private void write(Path target, String content) throws BackendException {
     try {
       Path dir = target.toAbsolutePath().getParent();
       if (dir == null || !Files.isDirectory(dir)) {
         throw misconfigured("cannot write " + target + ": directory " + dir + " does not exist");
       }
-      // The XML may hold secrets (VIR_DOMAIN_XML_SECURE): new files are owner-only.
-      Path tmp =
-          Files.createTempFile(
-              dir,
-              "." + target.getFileName(),
-              ".tmp",
-              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      try {
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        try {
-          Files.move(
-              tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      // Owner-only: the XML may hold secrets (VIR_DOMAIN_XML_SECURE).
+      DurableFiles.write(target, content.getBytes(StandardCharsets.UTF_8), sync);
     } catch (IOException e) {
       throw new BackendException(
           BackendException.Kind.FAILED, "cannot write " + target + ": " + e.getMessage(), e);
@@ -345,7 +333,10 @@ public final class GuestFiles {
   public void markDefinedByAgent(String guest) throws BackendException {
     try {
       Files.createDirectories(markers());
-      Files.writeString(markers().resolve(guest), "defined by havirt\n");
+      DurableFiles.write(
+          markers().resolve(guest),
+          "defined by havirt\n".getBytes(StandardCharsets.US_ASCII),
+          sync);
     } catch (IOException e) {
       throw new BackendException(
           BackendException.Kind.FAILED,

@@ -5,11 +5,9 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
@@ -66,9 +64,11 @@ final class SyncRecords {
   }
 
   private final Path dir;
+  private final DurableFiles.Sync sync;
 
-  SyncRecords(Path stateDir) {
+  SyncRecords(Path stateDir, DurableFiles.Sync sync) {
     this.dir = stateDir.resolve("config-sync");
+    this.sync = sync;
   }
 
   /**
@@ -102,7 +102,7 @@ final class SyncRecords {
     return new Record(Boolean.parseBoolean(p.getProperty(RAN)), bases);
   }
 
-  /** Stores the record of {@code guest}, atomically (temporary file, then rename). */
+  /** Stores the record of {@code guest}, atomically and durably (see {@link DurableFiles}). */
   void store(String guest, Record rec) throws BackendException {
     Properties p = new Properties();
     p.setProperty(RAN, Boolean.toString(rec.ran()));
@@ -111,21 +111,7 @@ final class SyncRecords {
       StringWriter out = new StringWriter();
       p.store(out, "havirt: what this node last read or wrote of guest " + guest);
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + guest, ".tmp");
-      try {
-        Files.writeString(tmp, out.toString(), StandardCharsets.UTF_8);
-        try {
-          Files.move(
-              tmp,
-              dir.resolve(guest),
-              StandardCopyOption.REPLACE_EXISTING,
-              StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, dir.resolve(guest), StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      DurableFiles.write(dir.resolve(guest), out.toString().getBytes(StandardCharsets.UTF_8), sync);
     } catch (IOException e) {
       throw new BackendException(
           BackendException.Kind.FAILED,
