@@ -5,14 +5,17 @@ import java.util.regex.Pattern;
 
 /**
  * What may stand for a hypervisor host where it goes into a libvirt URI ({@code %h} of {@code
- * qemu+ssh://%h/system}): an RFC 1123 host name or an IP literal, nothing else. A peer name or
+ * qemu+ssh://%h/system}): an RFC 1123 host name or an IP literal, nothing else, except that
+ * labels may hold underscores: VCS system names such as {@code node_a} are common, resolve through
+ * /etc/hosts, and an underscore is an unreserved URI character, so refusing them would only stop
+ * a working cluster's agent at upgrade. A peer name or
  * {@code PhysicalServer} such as {@code x/?command=/path}, {@code a@b} or {@code -oProxyCommand=…}
  * would otherwise change the URI (its path, its user, its transport's options). Pure and
  * thread-safe.
  */
 public final class HostNames {
   private static final Pattern LABEL =
-      Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+      Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
   private static final Pattern IPV4 =
       Pattern.compile(
           "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}"
@@ -38,8 +41,8 @@ public final class HostNames {
     for (String label : host.split("\\.", -1)) {
       if (!LABEL.matcher(label).matches()) {
         return Optional.of(
-            "it is neither an IP address nor a host name (labels of letters, digits and inner"
-                + " hyphens, separated by dots)");
+            "it is neither an IP address nor a host name (labels of letters, digits,"
+                + " underscores and inner hyphens, separated by dots)");
       }
     }
     return Optional.empty();
