@@ -116,8 +116,40 @@ class RhevSecretsIT {
 
   @Test
   void anUnboundHve1ValueStillWorksAndVerifyAsksToReEncryptIt() throws Exception {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    var logger =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger("org.havirt.backend.rhev.RhevClients");
+    logger.addAppender(logs);
     GuestSpec g = spec(sim, cipher.encrypt(PASSWORD), "60");
-    assertThat(backend.inspect(g, soon()).native_()).isEqualTo("down");
+    try {
+      for (int i = 0; i < 3; i++) {
+        assertThat(backend.inspect(g, soon()).native_()).isEqualTo("down");
+      }
+    } finally {
+      logger.detachAppender(logs);
+    }
+    assertThat(logs.list)
+        .extracting(e -> e.getLevel() + " " + e.getFormattedMessage())
+        .as("one warning for the resource, however often it is used")
+        .containsExactly(
+            "WARN res_vm1: RHEVMInfo.Password is an HVE1 value, which any resource could send to"
+                + " any RHEV-M; run havirt encrypt --url '"
+                + PasswordCipher.canonicalUrl(sim.url())
+                + "' --user '"
+                + USER
+                + "' --key-file '"
+                + dir.resolve("havirt.key")
+                + "' and put its output in RHEVMInfo.Password");
+    assertThat(backend.verify(g, soon()))
+        .as("the agent's validation keeps an upgraded resource running")
+        .allSatisfy(c -> assertThat(c.passed()).as(c.line()).isTrue())
+        .filteredOn(c -> c.name().equals("password-binding"))
+        .allSatisfy(c -> assertThat(c.detail()).contains("HVE1", "havirt encrypt --url"));
+    backend.close();
+    backend = backend(Map.of("rhev.unbound.password", "fail")); // as havirtverify runs it
     Check binding =
         backend.verify(g, soon()).stream()
             .filter(c -> c.name().equals("password-binding"))
@@ -144,9 +176,20 @@ class RhevSecretsIT {
         .hasMessageContaining("redirect")
         .hasMessageContaining(target)
         .hasMessageNotContaining(PASSWORD);
-    assertThat(sim.logins.get()).as("the one login that was redirected").isEqualTo(1);
+    // The monitor's and the events poller's logins: each redirected, none followed.
+    assertThat(sim.logins.get()).as("logins that were redirected").isPositive();
     assertThat(attacker.logins.get()).as("logins at the redirect's target").isZero();
     assertThat(attacker.requests.get()).isZero();
+  }
+
+  @Test
+  void aRedirectFromTheApiIsAnErrorNamingItsLocation() throws Exception {
+    sim.redirectApiTo = attacker.url();
+    GuestSpec g = spec(sim, cipher.encryptFor(PASSWORD, sim.url(), USER), "60");
+    assertThatThrownBy(() -> backend.inspect(g, soon()))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("redirect (HTTP 302) to " + attacker.url() + "/ovirt-engine/api/");
+    assertThat(attacker.requests.get()).as("requests at the redirect's target").isZero();
   }
 
   @Test

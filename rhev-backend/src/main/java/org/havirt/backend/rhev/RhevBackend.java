@@ -37,11 +37,14 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
   private final java.util.concurrent.CopyOnWriteArrayList<VmEventListener> listeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Duration eventPoll;
+  private final boolean unboundFails;
 
   public RhevBackend(VmBackendFactory.Settings settings) {
     this.thisHost = settings.get("rhev.host").orElseGet(RhevBackend::hostName);
     this.eventPoll =
         Duration.ofMillis(settings.get("rhev.events.poll.ms").map(Long::parseLong).orElse(1000L));
+    // havirtverify sets it: an unbound password fails the check there, never in the agent.
+    this.unboundFails = settings.get("rhev.unbound.password").map("fail"::equals).orElse(false);
     Duration idle =
         Duration.ofMillis(settings.get("rhev.idle.close.ms").map(Long::parseLong).orElse(600_000L));
     this.clients =
@@ -427,7 +430,8 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
 
   @Override
   public List<org.havirt.types.backend.Check> verify(GuestSpec guest, Deadline deadline) {
-    return RhevChecks.verify(this::client, clients.keyFile(), guest, thisHost, deadline);
+    return RhevChecks.verify(
+        this::client, clients.keyFile(), unboundFails, guest, thisHost, deadline);
   }
 
   @Override

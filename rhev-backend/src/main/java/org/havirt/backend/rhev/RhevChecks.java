@@ -39,8 +39,17 @@ final class RhevChecks {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
+  /**
+   * @param unboundFails whether an unbound (HVE1) password fails its check: in havirtverify it
+   *     does; in the agent it passes with the same advice, so an upgrade keeps resources running
+   */
   static List<Check> verify(
-      ClientSource clients, Path keyFile, GuestSpec guest, String thisHost, Deadline deadline) {
+      ClientSource clients,
+      Path keyFile,
+      boolean unboundFails,
+      GuestSpec guest,
+      String thisHost,
+      Deadline deadline) {
     List<Check> out = new ArrayList<>();
     try {
       PasswordCipher.open(keyFile);
@@ -69,14 +78,17 @@ final class RhevChecks {
         .associationKey("RHEVMInfo", "Password")
         .orElse("")
         .startsWith(PasswordCipher.LEGACY_PREFIX)) {
+      String why =
+          "RHEVMInfo.Password is an HVE1 value, not bound to its RHEV-M: anyone who can"
+              + " configure a resource could send it to another server";
+      String fix =
+          "run "
+              + reEncryptCommand(url, user, keyFile)
+              + " and put its output in RHEVMInfo.Password";
       out.add(
-          Check.fail(
-              "password-binding",
-              "RHEVMInfo.Password is an HVE1 value, not bound to its RHEV-M: anyone who can"
-                  + " configure a resource could send it to another server",
-              "run "
-                  + reEncryptCommand(url, user, keyFile)
-                  + " and put its output in RHEVMInfo.Password"));
+          unboundFails
+              ? Check.fail("password-binding", why, fix)
+              : Check.pass("password-binding", why + " (" + fix + ")"));
     } else {
       out.add(
           Check.pass(

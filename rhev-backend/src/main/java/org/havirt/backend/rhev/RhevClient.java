@@ -52,7 +52,7 @@ public final class RhevClient {
   private final RequestLog requests = new RequestLog(org.havirt.types.Ticker.SYSTEM);
   private final long maxBody;
   private volatile String token;
-  private volatile long loginPauseNanos = Duration.ofSeconds(60).toNanos();
+  private volatile long loginPauseNanos = -1; // unset: 60 s
   // Guarded by this: the last refusal of the credentials, and when it came (System.nanoTime).
   private BackendException refused;
   private long refusedAt;
@@ -146,8 +146,10 @@ public final class RhevClient {
    */
   void pauseLoginsAfterRefusal(Duration pause) {
     long n = pause.toNanos();
-    if (n > 0 && n < loginPauseNanos) {
-      loginPauseNanos = n;
+    synchronized (this) {
+      if (n > 0 && (loginPauseNanos < 0 || n < loginPauseNanos)) {
+        loginPauseNanos = n;
+      }
     }
   }
 
@@ -266,7 +268,8 @@ public final class RhevClient {
       if (token != null) {
         return token;
       }
-      if (refused != null && System.nanoTime() - refusedAt < loginPauseNanos) {
+      long pause = loginPauseNanos < 0 ? Duration.ofSeconds(60).toNanos() : loginPauseNanos;
+      if (refused != null && System.nanoTime() - refusedAt < pause) {
         throw new BackendException(
             Kind.PERMISSION,
             refused.getMessage() + " (not asked again before the next monitor interval)");

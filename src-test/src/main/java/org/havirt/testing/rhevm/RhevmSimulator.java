@@ -55,6 +55,12 @@ public final class RhevmSimulator implements AutoCloseable {
    */
   public volatile String redirectTokenTo;
 
+  /**
+   * When set, every API request is answered {@code 302 Found} to this prefix followed by the
+   * request's path and query.
+   */
+  public volatile String redirectApiTo;
+
   /** VM listings served (GET /vms), for "one request per monitor round" assertions. */
   public final AtomicLong vmListings = new AtomicLong();
 
@@ -182,6 +188,13 @@ public final class RhevmSimulator implements AutoCloseable {
   private void api(HttpExchange ex) throws IOException {
     try {
       requests.incrementAndGet();
+      String redirect = redirectApiTo;
+      if (redirect != null) {
+        ex.getResponseHeaders().set("Location", redirect + ex.getRequestURI());
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+        return;
+      }
       String only = faultsOnlyOn;
       boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
       if (target && latencyMillis > 0) {
