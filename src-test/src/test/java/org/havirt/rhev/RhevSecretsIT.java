@@ -75,6 +75,8 @@ class RhevSecretsIT {
             "RHEVMInfo",
             new AttributeValue.Association(info),
             "MonitorInterval",
+            new AttributeValue.Scalar(monitorInterval),
+            "OfflineMonitorInterval",
             new AttributeValue.Scalar(monitorInterval)));
   }
 

@@ -27,7 +27,10 @@ final class RhevClients implements AutoCloseable {
   private final Map<String, Entry> clients = new ConcurrentHashMap<>();
   private final Set<String> warnedUnbound = ConcurrentHashMap.newKeySet();
 
-  /** A client, when a resource last asked for it, and the longest MonitorInterval among them. */
+  /**
+   * A client, when a resource last asked for it, and the longest MonitorInterval or
+   * OfflineMonitorInterval among them.
+   */
   private static final class Entry {
     final RhevClient client;
     volatile long usedAt = System.nanoTime();
@@ -80,7 +83,9 @@ final class RhevClients implements AutoCloseable {
     }
     long interval = g.integer("MonitorInterval").orElse(60);
     e.client.pauseLoginsAfterRefusal(Duration.ofSeconds(interval));
-    e.longestInterval = Math.max(e.longestInterval, interval);
+    // An offline resource is monitored every OfflineMonitorInterval: its client must outlive that.
+    long longest = Math.max(interval, g.integer("OfflineMonitorInterval").orElse(300));
+    e.longestInterval = Math.max(e.longestInterval, longest);
     e.usedAt = System.nanoTime();
     return e.client;
   }
@@ -135,7 +140,7 @@ final class RhevClients implements AutoCloseable {
 
   /**
    * Closes and forgets the clients no resource asked for during their idle time (the node setting,
-   * and at least three of their longest MonitorInterval), and returns them so their pollers stop
+   * and at least three of their longest monitor interval), and returns them so their pollers stop
    * too. A resource that asks again later gets a new client.
    */
   java.util.List<RhevClient> closeIdle() {

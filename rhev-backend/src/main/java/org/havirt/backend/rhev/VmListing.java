@@ -56,7 +56,8 @@ final class VmListing {
   private static final class ClusterFetch implements Fetch {
     private final RhevClient client;
     private final String cluster;
-    private Optional<String> id = Optional.empty(); // only the fetching thread uses it
+    // Fetches run one at a time (VmListing's inFlight), possibly on different threads.
+    private volatile Optional<String> id = Optional.empty();
 
     ClusterFetch(RhevClient client, String cluster) {
       this.client = client;
