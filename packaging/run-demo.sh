@@ -78,7 +78,7 @@ RHEVM_URL=$(sed -n 1p "$W/rhevm.out"); RHEVM_CA=$(sed -n 2p "$W/rhevm.out")
 case $RHEVM_URL in https://*) ;; *) echo "the simulator did not start:"; cat "$W/rhevm.out"; exit 1 ;; esac
 export HAVIRT_KEY_FILE="$W/havirt.key"
 echo "== encrypting the RHEV-M password for main.cf (havirt encrypt; the key file is made on first use)"
-RHEVM_PASSWORD=$(echo demo | "$dist/bin/havirt" encrypt)
+RHEVM_PASSWORD=$(echo demo | "$dist/bin/havirt" encrypt --url "$RHEVM_URL" --user admin@internal)
 echo "    RHEVMInfo.Password = $RHEVM_PASSWORD"
 sed -e "s|@DEMO_DIR@|$W|g" -e "s|@RHEVM_URL@|$RHEVM_URL|g" -e "s|@RHEVM_CA@|$RHEVM_CA|g" \
   -e "s|@RHEVM_PASSWORD@|$RHEVM_PASSWORD|g" packaging/demo/main.cf > "$W/main.cf"

@@ -109,6 +109,9 @@ public final class HavirtVerify implements Callable<Integer> {
       }
       Map<String, String> settings = new HashMap<>(node.settings().values());
       settings.putIfAbsent("rhev.host", cfg.get().resolver.hypervisorOf(sys));
+      // An unbound (HVE1) RHEV-M password fails here; the agent only warns, so an upgrade keeps
+      // resources running until they are re-encrypted.
+      settings.put("rhev.unbound.password", "fail");
       Verification v;
       try (Backends backends = new Backends(new VmBackendFactory.Settings(settings))) {
         Optional<VmBackend> backend = backends.forGuest(res.get().spec());

@@ -87,7 +87,14 @@ class DistributionIT {
     Path key = dir.resolve("havirt.key");
     Process p =
         new ProcessBuilder(
-                DIST.resolve("bin/havirt").toString(), "encrypt", "--key-file", key.toString())
+                DIST.resolve("bin/havirt").toString(),
+                "encrypt",
+                "--url",
+                "https://rhevm.example.com",
+                "--user",
+                "admin@internal",
+                "--key-file",
+                key.toString())
             .redirectErrorStream(true)
             .start();
     p.getOutputStream().write("pa55 word\n".getBytes(StandardCharsets.UTF_8));
@@ -95,13 +102,25 @@ class DistributionIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isZero();
-    assertThat(out).startsWith("HVE1.").doesNotContain("pa55");
-    assertThat(org.havirt.types.PasswordCipher.open(key).decrypt(out)).isEqualTo("pa55 word");
+    assertThat(out).startsWith("HVE2.").doesNotContain("pa55");
+    assertThat(
+            org.havirt.types.PasswordCipher.open(key)
+                .decryptFor(out, "https://rhevm.example.com", "admin@internal")
+                .password())
+        .isEqualTo("pa55 word");
     assertThat(
             java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(key)))
         .isEqualTo("rw-------");
-    Run empty = havirt("encrypt", "--key-file", key.toString());
+    Run empty =
+        havirt(
+            "encrypt",
+            "--url",
+            "https://rhevm.example.com",
+            "--user",
+            "admin@internal",
+            "--key-file",
+            key.toString());
     assertThat(empty.exit()).isEqualTo(1);
   }
 }

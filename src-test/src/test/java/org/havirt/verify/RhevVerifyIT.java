@@ -20,6 +20,8 @@ class RhevVerifyIT {
   RhevmSimulator sim;
   Path key;
   PasswordCipher cipher;
+  boolean unbound; // an HVE1 value, as havirt encrypt made before passwords were bound
+  static final String USER = "admin@internal";
 
   record Run(int exit, String out) {}
 
@@ -51,7 +53,7 @@ class RhevVerifyIT {
             + "\n  RHEVMInfo = { Enabled = 1, URL = \""
             + sim.url()
             + "\", User = \"admin@internal\", Password = "
-            + cipher.encrypt(password)
+            + (unbound ? cipher.encrypt(password) : cipher.encryptFor(password, sim.url(), USER))
             + ", Cluster = "
             + cluster
             + extra
@@ -84,6 +86,39 @@ class RhevVerifyIT {
   }
 
   @Test
+  void anUnboundHve1PasswordFailsWithTheCommandThatReEncryptsIt() throws Exception {
+    unbound = true;
+    Run r = verify("erp", "pw", "prod", ca());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out())
+        .isEqualTo(
+            FAILED
+                + "RHEVMInfo.Password is an HVE1 value, not bound to its RHEV-M: anyone who can"
+                + " configure a resource could send it to another server; run havirt encrypt --url '"
+                + sim.url()
+                + "' --user 'admin@internal' --key-file '"
+                + key
+                + "' and put its output in RHEVMInfo.Password\n");
+  }
+
+  @Test
+  void aKeyFileOthersCanReadFailsWithTheFix() throws Exception {
+    verify("erp", "pw", "prod", ca());
+    Files.setPosixFilePermissions(
+        key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    Run r = run(dir.resolve("main.cf"), "n1");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out())
+        .startsWith(
+            FAILED
+                + "the key file "
+                + key
+                + " has mode 0640, so others may read it: run 'chmod 0600 "
+                + key
+                + "'");
+  }
+
+  @Test
   void badCredentials() throws Exception {
     Run r = verify("erp", "wrong", "prod", ca());
     assertThat(r.exit()).isEqualTo(1);
@@ -100,7 +135,7 @@ class RhevVerifyIT {
     verify("erp", "pw", "prod", ca());
     Files.writeString(
         main,
-        Files.readString(main).replaceAll("Password = HVE1\\.[A-Za-z0-9_-]+", "Password = s3cret"));
+        Files.readString(main).replaceAll("Password = HVE2\\.[A-Za-z0-9_-]+", "Password = s3cret"));
     Run r = run(main, "n1");
     assertThat(r.out())
         .isEqualTo(

@@ -40,7 +40,76 @@ class PasswordCipherTest {
         .hasMessageContaining("havirt encrypt")
         .hasMessageNotContaining("plaintext");
     Files.writeString(dir.resolve("bad.key"), "not base64!!");
+    Files.setPosixFilePermissions(
+        dir.resolve("bad.key"), PosixFilePermissions.fromString("rw-------"));
     assertThatThrownBy(() -> PasswordCipher.open(dir.resolve("bad.key")))
         .hasMessageContaining("damaged");
+  }
+
+  static final String URL = "https://rhevm.example.com";
+  static final String USER = "admin@internal";
+
+  @Test
+  void aBoundValueDecryptsOnlyForItsRhevmAndUser() throws Exception {
+    PasswordCipher c = PasswordCipher.openOrCreate(dir.resolve("havirt.key"));
+    String v = c.encryptFor("s3cret", URL, USER);
+    assertThat(v).startsWith("HVE2.").doesNotContain("s3cret").matches("HVE2\\.[A-Za-z0-9_-]+");
+    assertThat(c.decryptFor(v, "HTTPS://RHEVM.Example.com:443/", USER))
+        .isEqualTo(new PasswordCipher.Secret("s3cret", true));
+    for (String[] other :
+        new String[][] {
+          {"https://attacker.example.com", USER},
+          {"https://rhevm.example.com:8443", USER},
+          {"https://rhevm.example.com/other", USER},
+          {URL, "admin@internal2"},
+          {URL, "Admin@internal"}
+        }) {
+      assertThatThrownBy(() -> c.decryptFor(v, other[0], other[1]))
+          .as("%s as %s", other[0], other[1])
+          .hasMessage(
+              "RHEVMInfo.Password was encrypted for another RHEV-M or user: run havirt encrypt"
+                  + " again")
+          .hasMessageNotContaining("s3cret");
+    }
+    PasswordCipher foreign = PasswordCipher.openOrCreate(dir.resolve("other.key"));
+    assertThatThrownBy(() -> foreign.decryptFor(v, URL, USER))
+        .as("another key is told apart from another binding")
+        .hasMessageContaining("does not decrypt with this host's key file");
+  }
+
+  @Test
+  void anHve1ValueStillDecryptsAndSaysItIsUnbound() throws Exception {
+    PasswordCipher c = PasswordCipher.openOrCreate(dir.resolve("havirt.key"));
+    String legacy = c.encrypt("old");
+    assertThat(c.decryptFor(legacy, "https://anywhere.example.com", "anyone"))
+        .isEqualTo(new PasswordCipher.Secret("old", false));
+  }
+
+  @Test
+  void theBindingNormalisesTheUrlAndRefusesWhatIsNotAPlainHttpsUrl() {
+    assertThat(PasswordCipher.canonicalUrl("HTTPS://RHEVM.Example.COM"))
+        .isEqualTo("https://rhevm.example.com:443");
+    assertThat(PasswordCipher.canonicalUrl("https://rhevm.example.com:443/"))
+        .isEqualTo("https://rhevm.example.com:443");
+    assertThat(PasswordCipher.canonicalUrl("https://h:8443//a/./b/../c/"))
+        .isEqualTo("https://h:8443/a/c");
+    assertThat(PasswordCipher.canonicalUrl("https://[FE80::1]:8443"))
+        .isEqualTo("https://[fe80::1]:8443");
+    for (String bad :
+        new String[] {
+          "http://rhevm.example.com",
+          "https://user@rhevm.example.com",
+          "https://rhevm.example.com/?x=1",
+          "https://rhevm.example.com/#f",
+          "https://rhevm.example.com/../x",
+          "https:///nohost",
+          "rhevm.example.com",
+          "https://evil.example.com\\@rhevm.example.com"
+        }) {
+      assertThatThrownBy(() -> PasswordCipher.canonicalUrl(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("RHEVMInfo.URL");
+    }
   }
 }

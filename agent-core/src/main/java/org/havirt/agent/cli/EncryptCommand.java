@@ -22,8 +22,9 @@ import picocli.CommandLine.Spec;
       "Read a password from the terminal (asked twice, not echoed) or, when standard input is not a",
       "terminal, from its first line, and print the encrypted value for RHEVMInfo.Password. The",
       "password is never taken from the command line, so it never shows in process listings.",
-      "The host key file is created on first use, readable by root only; every node that runs the",
-      "resource needs the same key file."
+      "The value is bound to the RHEV-M and user given: a resource whose RHEVMInfo names another",
+      "URL or User cannot use it. The host key file is created on first use, readable by root only;",
+      "every node that runs the resource needs the same key file."
     })
 final class EncryptCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -35,8 +36,28 @@ final class EncryptCommand implements Callable<Integer> {
       description = "the host key file (env HAVIRT_KEY_FILE; default ${DEFAULT-VALUE})")
   Path keyFile;
 
+  @Option(
+      names = "--url",
+      required = true,
+      paramLabel = "URL",
+      description = "RHEVMInfo.URL of the resources that will use the value (https://HOST[:PORT])")
+  String url;
+
+  @Option(
+      names = "--user",
+      required = true,
+      paramLabel = "USER",
+      description = "RHEVMInfo.User of those resources (user@domain, exactly as written there)")
+  String user;
+
   @Override
   public Integer call() throws IOException {
+    try {
+      PasswordCipher.canonicalUrl(url);
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("havirt: " + e.getMessage() + "; nothing was encrypted");
+      return HavirtMain.EXIT_PROBLEM;
+    }
     String password;
     Console console = System.console();
     if (console != null) {
@@ -62,7 +83,9 @@ final class EncryptCommand implements Callable<Integer> {
       }
       password = line;
     }
-    spec.commandLine().getOut().println(PasswordCipher.openOrCreate(keyFile).encrypt(password));
+    spec.commandLine()
+        .getOut()
+        .println(PasswordCipher.openOrCreate(keyFile).encryptFor(password, url, user));
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -30,24 +30,76 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RhevBackend.class);
   private final String thisHost;
   private final RhevClients clients;
-  private final Map<String, VmListing> listings = new ConcurrentHashMap<>();
-  private final Map<String, EventPoller> pollers = new ConcurrentHashMap<>();
+  private final Map<ListingKey, VmListing> listings = new ConcurrentHashMap<>();
+  private final Map<ListingKey, EventPoller> pollers = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ScheduledExecutorService reaper;
   private final Map<RhevClient, RhevHostIds> hostIds = new ConcurrentHashMap<>();
   private final java.util.concurrent.CopyOnWriteArrayList<VmEventListener> listeners =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Duration eventPoll;
+  private final boolean unboundFails;
 
   public RhevBackend(VmBackendFactory.Settings settings) {
     this.thisHost = settings.get("rhev.host").orElseGet(RhevBackend::hostName);
     this.eventPoll =
         Duration.ofMillis(settings.get("rhev.events.poll.ms").map(Long::parseLong).orElse(1000L));
+    // havirtverify sets it: an unbound password fails the check there, never in the agent.
+    this.unboundFails = settings.get("rhev.unbound.password").map("fail"::equals).orElse(false);
+    Duration idle =
+        Duration.ofMillis(settings.get("rhev.idle.close.ms").map(Long::parseLong).orElse(600_000L));
     this.clients =
         new RhevClients(
             settings.get("rhev.ca.file").map(Path::of),
             settings
                 .get("key.file")
                 .map(Path::of)
-                .orElse(org.havirt.types.PasswordCipher.DEFAULT_KEY_FILE));
+                .orElse(org.havirt.types.PasswordCipher.DEFAULT_KEY_FILE),
+            settings
+                .get("rhev.max.response.bytes")
+                .map(Long::parseLong)
+                .orElse(RhevClient.DEFAULT_MAX_BODY),
+            idle);
+    this.reaper =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "havirt-rhevm-idle");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = Math.max(100, idle.toMillis() / 4);
+    reaper.scheduleWithFixedDelay(
+        this::closeIdle, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** A listing (and its events poller) is per client and cluster. */
+  private record ListingKey(RhevClient client, String cluster) {}
+
+  /**
+   * Stops what serves resources that are gone or were modified to name other credentials: the
+   * backend hears of neither, but such a client is no longer asked for by any entry point. Its
+   * pollers stop, so a deleted resource causes no more requests to its RHEV-M.
+   */
+  private void closeIdle() {
+    try {
+      List<RhevClient> closed = clients.closeIdle();
+      for (RhevClient c : closed) {
+        hostIds.remove(c);
+      }
+      pollers
+          .entrySet()
+          .removeIf(
+              e -> {
+                if (clients.live(e.getKey().client())) {
+                  return false;
+                }
+                e.getValue().close();
+                listings.remove(e.getKey());
+                return true;
+              });
+      hostIds.keySet().removeIf(c -> !clients.live(c));
+    } catch (RuntimeException e) {
+      log.warn("closing idle RHEV-M clients failed: {}", e.toString());
+    }
   }
 
   private static String hostName() {
@@ -67,9 +119,12 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
     return clients.client(g);
   }
 
-  /** Returns the VM named exactly {@code name} (the engine's search ignores case; we do not). */
+  /**
+   * Returns the VM named exactly {@code name}: the name is quoted for RHEV-M's search, and since
+   * {@code *} is a wildcard even in quotes, every match is compared with it.
+   */
   static Optional<JsonNode> findVm(RhevClient c, String name, Deadline d) throws BackendException {
-    JsonNode list = c.get("vms", d, "search", "name=" + name); // hosts are placed by id
+    JsonNode list = c.get("vms", d, RhevSearch.byName(name)); // hosts are placed by id
     for (JsonNode vm : list.path("vm")) {
       if (vm.path("name").asText().equals(name)) {
         return Optional.of(vm);
@@ -97,7 +152,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
    */
   private VmListing listing(RhevClient c, GuestSpec g) {
     Optional<String> cluster = g.associationKey("RHEVMInfo", "Cluster");
-    String key = System.identityHashCode(c) + "\u0000" + cluster.orElse("");
+    ListingKey key = new ListingKey(c, cluster.orElse(""));
     return listings.computeIfAbsent(
         key,
         k -> {
@@ -375,7 +430,8 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
 
   @Override
   public List<org.havirt.types.backend.Check> verify(GuestSpec guest, Deadline deadline) {
-    return RhevChecks.verify(this::client, guest, thisHost, deadline);
+    return RhevChecks.verify(
+        this::client, clients.keyFile(), unboundFails, guest, thisHost, deadline);
   }
 
   @Override
@@ -396,6 +452,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
 
   @Override
   public void close() {
+    reaper.shutdownNow();
     pollers.values().forEach(EventPoller::close);
     pollers.clear();
     listings.clear();

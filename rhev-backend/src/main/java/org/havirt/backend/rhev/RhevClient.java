@@ -34,7 +34,12 @@ import org.havirt.types.backend.BackendException.Kind;
  * A small client for the RHEV-M/oVirt REST API v4 in JSON: an OAuth token (renewed once on 401),
  * TLS always verified (against the system's CAs, or a CA file when given), a deadline on every
  * call, and RHEV-M's faults turned into plain messages. The password is held only to log in and
- * never appears in a message. Thread-safe.
+ * never appears in a message.
+ *
+ * <p>What it will not do: follow a redirect (a 3xx is an error naming the location, so a login is
+ * never re-posted elsewhere), read an answer larger than its cap, or log in again within the pause
+ * after RHEV-M refused the credentials (calls in that pause fail with the refusal, without a
+ * request). Thread-safe.
  */
 public final class RhevClient {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -45,10 +50,28 @@ public final class RhevClient {
   private final String password;
   private final OkHttpClient http;
   private final RequestLog requests = new RequestLog(org.havirt.types.Ticker.SYSTEM);
+  private final long maxBody;
   private volatile String token;
+  private volatile long loginPauseNanos = -1; // unset: 60 s
+  // Guarded by this: the last refusal of the credentials, and when it came (System.nanoTime).
+  private BackendException refused;
+  private long refusedAt;
+
+  /** The default cap on an answer's body: 64 MiB. */
+  public static final long DEFAULT_MAX_BODY = 64L << 20;
 
   public RhevClient(String url, String user, String password, Optional<Path> caFile)
       throws BackendException {
+    this(url, user, password, caFile, DEFAULT_MAX_BODY);
+  }
+
+  /**
+   * A client of the RHEV-M at {@code url} (as {@link org.havirt.types.PasswordCipher#canonicalUrl}
+   * gives it) that reads no answer larger than {@code maxBody} bytes.
+   */
+  public RhevClient(String url, String user, String password, Optional<Path> caFile, long maxBody)
+      throws BackendException {
+    this.maxBody = maxBody;
     HttpUrl u = HttpUrl.parse(url);
     if (u == null || !u.scheme().equals("https")) {
       throw new BackendException(
@@ -61,6 +84,9 @@ public final class RhevClient {
         new OkHttpClient.Builder()
             .connectTimeout(Duration.ofSeconds(10))
             .readTimeout(Duration.ofSeconds(60))
+            // A redirect would re-send the login form, password included, wherever it points.
+            .followRedirects(false)
+            .followSslRedirects(false)
             .retryOnConnectionFailure(false);
     if (caFile.isPresent()) {
       X509TrustManager tm = trustOnly(caFile.get());
@@ -111,6 +137,20 @@ public final class RhevClient {
   /** PUTs {@code body} to {@code path} under /ovirt-engine/api (an update). */
   public JsonNode put(String path, JsonNode body, Deadline d) throws BackendException {
     return call("PUT", path, body, d);
+  }
+
+  /**
+   * After RHEV-M refuses the credentials, no new login before {@code pause} has passed (the
+   * shortest MonitorInterval of the resources that share this client): a wrong password costs one
+   * failed login per interval, not one per request, and does not lock the account.
+   */
+  void pauseLoginsAfterRefusal(Duration pause) {
+    long n = pause.toNanos();
+    synchronized (this) {
+      if (n > 0 && (loginPauseNanos < 0 || n < loginPauseNanos)) {
+        loginPauseNanos = n;
+      }
+    }
   }
 
   /** What became of this client's requests lately (for {@code controlTrouble}). */
@@ -172,7 +212,8 @@ public final class RhevClient {
       rb.method(
           method, body == null ? null : RequestBody.create(body.toString(), APPLICATION_JSON));
       try (Response r = execute(rb.build(), d)) {
-        String text = r.body() == null ? "" : r.body().string();
+        refuseRedirect(r, method + " " + path);
+        String text = body(r, method + " " + (path.isEmpty() ? "/" : path));
         if (r.code() == 401 && attempt == 0) {
           token = null; // tokens are not refreshable: log in again, once
           continue;
@@ -227,6 +268,12 @@ public final class RhevClient {
       if (token != null) {
         return token;
       }
+      long pause = loginPauseNanos < 0 ? Duration.ofSeconds(60).toNanos() : loginPauseNanos;
+      if (refused != null && System.nanoTime() - refusedAt < pause) {
+        throw new BackendException(
+            Kind.PERMISSION,
+            refused.getMessage() + " (not asked again before the next monitor interval)");
+      }
       HttpUrl url = base.newBuilder().addPathSegments("ovirt-engine/sso/oauth/token").build();
       RequestBody form =
           new FormBody.Builder()
@@ -238,7 +285,8 @@ public final class RhevClient {
       Request req =
           new Request.Builder().url(url).header("Accept", "application/json").post(form).build();
       try (Response r = execute(req, d)) {
-        String text = r.body() == null ? "" : r.body().string();
+        refuseRedirect(r, "the login");
+        String text = body(r, "the login");
         if (r.code() == 400 || r.code() == 401) {
           // Bad credentials give 400 at the token endpoint. The reason names the user, never the
           // password.
@@ -248,11 +296,14 @@ public final class RhevClient {
           } catch (IOException e) {
             // no reason given
           }
-          throw new BackendException(
-              Kind.PERMISSION,
-              "RHEV-M refused the credentials of user "
-                  + user
-                  + (why.isEmpty() ? "" : ": " + why.replace(password, "****")));
+          refused =
+              new BackendException(
+                  Kind.PERMISSION,
+                  "RHEV-M refused the credentials of user "
+                      + user
+                      + (why.isEmpty() ? "" : ": " + why.replace(password, "****")));
+          refusedAt = System.nanoTime();
+          throw refused;
         }
         if (r.code() != 200) {
           throw new BackendException(Kind.TRANSIENT, "RHEV-M's login answered HTTP " + r.code());
@@ -267,6 +318,44 @@ public final class RhevClient {
         throw io(e);
       }
     }
+  }
+
+  /** A 3xx is never followed: it is an error that says where RHEV-M's address sent us. */
+  private void refuseRedirect(Response r, String what) throws BackendException {
+    if (r.code() >= 300 && r.code() < 400) {
+      String location = r.header("Location", "(no Location)");
+      throw new BackendException(
+          Kind.MISCONFIGURED,
+          "RHEV-M at "
+              + base
+              + " answered "
+              + what
+              + " with a redirect (HTTP "
+              + r.code()
+              + ") to "
+              + location
+              + "; havirt follows no redirects: set RHEVMInfo.URL to RHEV-M's own address, and"
+              + " encrypt the password for it");
+    }
+  }
+
+  /** The body, read only up to the cap: past it, an error and the rest is not read. */
+  private String body(Response r, String what) throws IOException, BackendException {
+    okhttp3.ResponseBody b = r.body();
+    if (b == null) {
+      return "";
+    }
+    okio.BufferedSource src = b.source();
+    if (b.contentLength() > maxBody || src.request(maxBody + 1)) {
+      throw new BackendException(
+          Kind.TRANSIENT,
+          "RHEV-M's answer to "
+              + what
+              + " is larger than "
+              + maxBody
+              + " bytes; havirt reads no more (node setting rhev.max.response.bytes)");
+    }
+    return src.readUtf8();
   }
 
   private Response execute(Request req, Deadline d) throws IOException, BackendException {

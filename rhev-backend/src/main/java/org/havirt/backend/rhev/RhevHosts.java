@@ -12,9 +12,9 @@ import org.havirt.types.backend.BackendException.Kind;
 final class RhevHosts {
   private RhevHosts() {}
 
-  /** Returns the host named exactly {@code name} (RHEV-M's search ignores case; we do not). */
+  /** Returns the host named exactly {@code name} ({@link RhevSearch}: matches are compared). */
   static Optional<JsonNode> byName(RhevClient c, String name, Deadline d) throws BackendException {
-    for (JsonNode h : c.get("hosts", d, "search", "name=" + name).path("host")) {
+    for (JsonNode h : c.get("hosts", d, RhevSearch.byName(name)).path("host")) {
       if (h.path("name").asText().equals(name)) {
         return Optional.of(h);
       }
@@ -62,7 +62,7 @@ final class RhevHosts {
   /** Returns the id of the cluster named exactly {@code name}, if RHEV-M has one. */
   static Optional<String> clusterIdByName(RhevClient c, String name, Deadline d)
       throws BackendException {
-    for (JsonNode cl : c.get("clusters", d, "search", "name=" + name).path("cluster")) {
+    for (JsonNode cl : c.get("clusters", d, RhevSearch.byName(name)).path("cluster")) {
       if (cl.path("name").asText().equals(name)) {
         return Optional.of(cl.path("id").asText());
       }

@@ -41,11 +41,49 @@ final class VmListing {
    * would only make RHEV-M's answer larger.
    */
   static VmListing of(RhevClient client, Optional<String> cluster) {
-    return new VmListing(
-        d ->
-            cluster.isPresent()
-                ? client.get("vms", d, "search", "cluster=" + cluster.get())
-                : client.get("vms", d));
+    if (cluster.isEmpty()) {
+      return new VmListing(d -> client.get("vms", d));
+    }
+    return new VmListing(new ClusterFetch(client, cluster.get()));
+  }
+
+  /**
+   * One cluster's VMs. The search's {@code *} is a wildcard even quoted, so a cluster named {@code
+   * prod*} also matches {@code prod2}: only VMs whose cluster id is that of the cluster named
+   * exactly so are kept. The id is looked up once, and again whenever the search returns a VM of
+   * another cluster (a wildcard, or the cluster made anew under the same name).
+   */
+  private static final class ClusterFetch implements Fetch {
+    private final RhevClient client;
+    private final String cluster;
+    // Fetches run one at a time (VmListing's inFlight), possibly on different threads.
+    private volatile Optional<String> id = Optional.empty();
+
+    ClusterFetch(RhevClient client, String cluster) {
+      this.client = client;
+      this.cluster = cluster;
+    }
+
+    @Override
+    public JsonNode vms(Deadline d) throws BackendException {
+      JsonNode list = client.get("vms", d, RhevSearch.by("cluster", cluster));
+      boolean others = false;
+      for (JsonNode vm : list.path("vm")) {
+        others |= id.isEmpty() || !id.get().equals(RhevHosts.clusterId(vm));
+      }
+      if (others) {
+        id = RhevHosts.clusterIdByName(client, cluster, d);
+      }
+      com.fasterxml.jackson.databind.node.ArrayNode kept = RhevClient.JSON.createArrayNode();
+      for (JsonNode vm : list.path("vm")) {
+        if (id.isPresent() && id.get().equals(RhevHosts.clusterId(vm))) {
+          kept.add(vm);
+        }
+      }
+      com.fasterxml.jackson.databind.node.ObjectNode out = RhevClient.JSON.createObjectNode();
+      out.set("vm", kept);
+      return out;
+    }
   }
 
   /** Returns the VM named {@code name}, from a listing no older than {@code maxAge}. */

@@ -43,6 +43,24 @@ public final class RhevmSimulator implements AutoCloseable {
   /** Every API request served, for "one request per round" assertions. */
   public final AtomicLong requests = new AtomicLong();
 
+  /** Requests to the token endpoint (logins), counted before anything is checked. */
+  public final AtomicLong logins = new AtomicLong();
+
+  /** Logins refused for bad credentials. */
+  public final AtomicLong failedLogins = new AtomicLong();
+
+  /**
+   * When set, the token endpoint answers {@code 307 Temporary Redirect} to this location (as a
+   * misconfigured or hostile proxy may), and checks nothing.
+   */
+  public volatile String redirectTokenTo;
+
+  /**
+   * When set, every API request is answered {@code 302 Found} to this prefix followed by the
+   * request's path and query.
+   */
+  public volatile String redirectApiTo;
+
   /** VM listings served (GET /vms), for "one request per monitor round" assertions. */
   public final AtomicLong vmListings = new AtomicLong();
 
@@ -115,7 +133,21 @@ public final class RhevmSimulator implements AutoCloseable {
     tokens.clear();
   }
 
+  /** The raw query of every events request served, oldest first. */
+  public List<String> eventQueries() {
+    return List.copyOf(routes.eventQueries);
+  }
+
   private void token(HttpExchange ex) throws IOException {
+    logins.incrementAndGet();
+    String redirect = redirectTokenTo;
+    if (redirect != null) {
+      ex.getRequestBody().readAllBytes();
+      ex.getResponseHeaders().set("Location", redirect);
+      ex.sendResponseHeaders(307, -1);
+      ex.close();
+      return;
+    }
     Map<String, String> form =
         SimRoutes.form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
     if (!"password".equals(form.get("grant_type")) || !"ovirt-app-api".equals(form.get("scope"))) {
@@ -129,6 +161,7 @@ public final class RhevmSimulator implements AutoCloseable {
     }
     if (!user.equals(form.get("username")) || !password.equals(form.get("password"))) {
       // Real engines answer bad credentials with 400, not 401.
+      failedLogins.incrementAndGet();
       SimRoutes.send(
           ex,
           400,
@@ -155,6 +188,13 @@ public final class RhevmSimulator implements AutoCloseable {
   private void api(HttpExchange ex) throws IOException {
     try {
       requests.incrementAndGet();
+      String redirect = redirectApiTo;
+      if (redirect != null) {
+        ex.getResponseHeaders().set("Location", redirect + ex.getRequestURI());
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+        return;
+      }
       String only = faultsOnlyOn;
       boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
       if (target && latencyMillis > 0) {

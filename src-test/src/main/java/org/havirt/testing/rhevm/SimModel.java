@@ -366,8 +366,25 @@ public final class SimModel {
     return Optional.empty();
   }
 
-  public synchronized List<Event> eventsFrom(long from) {
+  /**
+   * The events feed as an engine serves it: without {@code from}, the newest first; with it, the
+   * events after {@code from} (the engine's own query; its documentation says "equal or greater",
+   * so clients must skip what they have seen either way), oldest first. {@code max} keeps the first
+   * that many of either.
+   */
+  public synchronized List<Event> events(Optional<Long> from, Optional<Integer> max) {
     advance();
-    return events.stream().filter(e -> e.id() > from).toList();
+    List<Event> newestFirst = new ArrayList<>(events);
+    java.util.Collections.reverse(newestFirst);
+    java.util.stream.Stream<Event> s =
+        from.isPresent() ? events.stream().filter(e -> e.id() > from.get()) : newestFirst.stream();
+    return s.limit(max.orElse(Integer.MAX_VALUE)).toList();
+  }
+
+  /** Adds {@code n} events about no VM (logins, storage, ...), as a long-lived engine has. */
+  public synchronized void addEvents(int n, String description) {
+    for (int i = 0; i < n; i++) {
+      events.add(new Event(events.size() + 1, description, null));
+    }
   }
 }

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +25,9 @@ final class SimRoutes {
   private final SimModel model;
   private final AtomicLong vmListings;
   private final java.util.function.BooleanSupplier expandLinks;
+
+  /** The query of every events request, in order. */
+  final java.util.Queue<String> eventQueries = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   SimRoutes(SimModel model, AtomicLong vmListings, java.util.function.BooleanSupplier expandLinks) {
     this.model = model;
@@ -50,11 +54,15 @@ final class SimRoutes {
     } else if (path.equals("/vms") && method.equals("GET")) {
       vmListings.incrementAndGet();
       ArrayNode list = JSON.createArrayNode();
-      String search = q.getOrDefault("search", "");
+      Optional<List<SimSearch.Term>> search = search(ex, q, "name", "cluster");
+      if (search.isEmpty()) {
+        return;
+      }
+      boolean cs = caseSensitive(q);
       synchronized (model) {
         model.advance();
         for (SimModel.Vm v : model.vms.values()) {
-          if (matches(v, search)) {
+          if (matches(v, search.get(), cs)) {
             list.add(vm(v, follows(q, "host")));
           }
         }
@@ -80,11 +88,15 @@ final class SimRoutes {
       action(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
     } else if (path.equals("/hosts") && method.equals("GET")) {
       ArrayNode list = JSON.createArrayNode();
-      String search = q.getOrDefault("search", "");
+      Optional<List<SimSearch.Term>> search = search(ex, q, "name");
+      if (search.isEmpty()) {
+        return;
+      }
+      boolean cs = caseSensitive(q);
       synchronized (model) {
         model.advance();
         for (SimModel.Host h : model.hosts.values()) {
-          if (search.isEmpty() || search.equals("name=" + h.name)) {
+          if (search.get().stream().allMatch(t -> t.matches(h.name, cs))) {
             list.add(host(h));
           }
         }
@@ -109,11 +121,15 @@ final class SimRoutes {
       update(ex, p[2], JSON.readTree(ex.getRequestBody()));
     } else if (path.equals("/clusters") && method.equals("GET")) {
       ArrayNode list = JSON.createArrayNode();
-      String search = q.getOrDefault("search", "");
+      Optional<List<SimSearch.Term>> search = search(ex, q, "name");
+      if (search.isEmpty()) {
+        return;
+      }
+      boolean cs = caseSensitive(q);
       synchronized (model) {
         model.clusters.forEach(
             (id, name) -> {
-              if (search.isEmpty() || search.equalsIgnoreCase("name=" + name)) {
+              if (search.get().stream().allMatch(t -> t.matches(name, cs))) {
                 list.add(cluster(id));
               }
             });
@@ -128,12 +144,16 @@ final class SimRoutes {
         }
       }
     } else if (path.equals("/events") && method.equals("GET")) {
-      long from = Long.parseLong(q.getOrDefault("from", "0"));
+      eventQueries.add(Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse(""));
       ArrayNode list = JSON.createArrayNode();
-      for (SimModel.Event e : model.eventsFrom(from)) {
+      Optional<Long> from = Optional.ofNullable(q.get("from")).map(Long::parseLong);
+      Optional<Integer> max = Optional.ofNullable(q.get("max")).map(Integer::parseInt);
+      for (SimModel.Event e : model.events(from, max)) {
         ObjectNode n =
             list.addObject().put("id", Long.toString(e.id())).put("description", e.description());
-        n.putObject("vm").put("id", e.vmId());
+        if (e.vmId() != null) {
+          n.putObject("vm").put("id", e.vmId());
+        }
       }
       send(ex, 200, collection("event", list));
     } else {
@@ -319,27 +339,46 @@ final class SimRoutes {
     }
   }
 
-  private boolean matches(SimModel.Vm v, String search) {
-    if (search.isEmpty()) {
-      return true;
-    }
-    for (String term : search.split(" and ")) {
-      String[] kv = term.split("=", 2);
-      if (kv.length != 2) {
-        return false;
-      }
-      String value = kv[1].trim();
+  private boolean matches(SimModel.Vm v, List<SimSearch.Term> search, boolean cs) {
+    for (SimSearch.Term t : search) {
       boolean ok =
-          switch (kv[0].trim()) {
-            case "name" -> v.name.equalsIgnoreCase(value); // engines search case-insensitively
-            case "cluster" -> value.equals(model.clusters.get(v.clusterId));
-            default -> false;
+          switch (t.field()) {
+            case "name" -> t.matches(v.name, cs);
+            case "cluster" -> t.matches(model.clusters.get(v.clusterId), cs);
+            default -> false; // search() refused any other field
           };
       if (!ok) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Parses the request's {@code search=} like the engine; answers 400 and returns empty when the
+   * engine would refuse it (a syntax error, or a field this collection has not).
+   */
+  private static Optional<List<SimSearch.Term>> search(
+      HttpExchange ex, Map<String, String> q, String... fields) throws IOException {
+    List<SimSearch.Term> terms;
+    try {
+      terms = SimSearch.parse(q.getOrDefault("search", ""));
+    } catch (SimSearch.SyntaxError e) {
+      send(ex, 400, fault("Bad Request", "Search query is not valid: " + e.getMessage()));
+      return Optional.empty();
+    }
+    for (SimSearch.Term t : terms) {
+      if (!java.util.Arrays.asList(fields).contains(t.field())) {
+        send(ex, 400, fault("Bad Request", "Search query is not valid: field " + t.field()));
+        return Optional.empty();
+      }
+    }
+    return Optional.of(terms);
+  }
+
+  /** Engines search ignoring case unless asked with {@code case_sensitive=true}. */
+  private static boolean caseSensitive(Map<String, String> q) {
+    return "true".equals(q.get("case_sensitive"));
   }
 
   private ObjectNode vm(SimModel.Vm v, boolean followHost) {
