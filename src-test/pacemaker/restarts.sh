@@ -10,9 +10,10 @@
 #   RESULT NAME-ready S             the new agent's start to its first hello answered
 #   RESULT NAME-ready-cpu S         the CPU time (user + system) the new agent used until then
 #   RESULT NAME-gap S               the restart's start (kill, TERM) to the new agent's hello
-#   RESULT NAME-monitors-in-gap N   recurring monitors Pacemaker started while no agent answered
+#   RESULT NAME-monitors-in-gap N   monitors that ended after the restart began and had started
+#                                   before the new agent was ready (they had to wait for it)
 #   RESULT NAME-monitors-after N    monitors that ended with 0 after the new agent was ready
-#   RESULT NAME-monitor-failures N  monitors that did not end with 0 (from the kill on)
+#   RESULT NAME-monitor-failures N  monitors that did not end with 0 (from the trial's start, dpkg included)
 #   RESULT NAME-location same|moved, NAME-qemu same|changed, NAME-nodes online|LIST,
 #   RESULT NAME-fencing none|LINES, NAME-failed-actions none|TEXT, NAME-failcount N
 # The restart is placed 0.5 s before the next monitor is due, so a monitor certainly falls into
