@@ -4,12 +4,17 @@
 #
 #   lab.sh setup            build and start it (about 20 s)
 #   lab.sh on NODE CMD...   run CMD inside node hvA or hvB
+#   lab.sh restart_havirt NODE   restart NODE's agent as "systemctl restart havirt" would
+#   lab.sh install_deb NODE      dpkg -i the built .deb inside NODE only (see node-init.sh)
 #   lab.sh teardown         stop everything it started and delete it
 #
 # Each node (hvA 10.88.0.1, hvB 10.88.0.2) is a network namespace (a veth pair between them), a
 # private mount namespace and a UTS namespace, held by an "anchor" process. Inside a node run its
 # corosync, pacemakerd, libvirtd (QEMU driver, TCP for migration) and a havirt agent from
-# packaging/target/havirt. Everything lives under $LAB (default src-test/target/pacemaker-lab);
+# packaging/target/havirt (or, once install_deb ran there, from the node's /usr/lib/havirt) under
+# supervise.sh, which stands in for systemd (Restart=on-failure, RestartSec=2s, readiness).
+# /usr, /etc and /var are overlays private to each node, so a dpkg run inside a node changes
+# only that node. Everything lives under $LAB (default src-test/target/pacemaker-lab);
 # no global file is changed. Needs root. Teardown stops only the processes the lab recorded or
 # that sit in its own namespaces; nothing is killed by name.
 #
@@ -28,6 +33,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 LAB=${LAB:-$top/src-test/target/pacemaker-lab}
 DIST=${HAVIRT_DIST:-$top/packaging/target/havirt}
+DEB_GLOB=$top/packaging/target/havirt_*_all.deb
 REAPER=$top/src-test/src/main/resources/org/havirt/testing/subreaper.py
 NODES=(hvA hvB)
 declare -A IP=([hvA]=10.88.0.1 [hvB]=10.88.0.2)
@@ -54,15 +60,45 @@ start_libvirtd() {
   waitfor 30 on "$1" virsh -c qemu:///system uri
 }
 start_pacemaker() {
-  on "$1" env PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none \
+  # pacemaker-execd at debug level logs every finished operation, recurring monitors included:
+  # the restart scenarios count the monitors that ran (and how they ended) from that log.
+  on "$1" env PCMK_logfile=/var/log/pacemaker/pacemaker.log PCMK_logfacility=none PCMK_debug=pacemaker-execd \
     sh -c 'pacemakerd </dev/null >>/var/log/pacemaker/stdout.log 2>&1 & echo $! > /run/pacemakerd.fg.pid'
 }
+# The agent this node runs: the build's, or the node's installed one after install_deb.
+agent_bin() { cat "$LAB/$1/agent-bin" 2>/dev/null || echo "$DIST/bin/havirt"; }
+# Starts the node's agent under supervise.sh, like "systemctl start havirt".
 start_havirt() {
   local n=$1
-  on "$n" env HAVIRT_LOG_DIR="$LAB/$n/havirt-log" sh -c "'$DIST/bin/havirt' agent -c '$LAB/$n/main.cf' \
+  on "$n" env HAVIRT_LOG_DIR="$LAB/$n/havirt-log" sh -c "setsid '$here/supervise.sh' \
+      '$LAB/$n/agent-events' /run/havirt/agent.sock '$(agent_bin "$n")' agent -c '$LAB/$n/main.cf' \
       --sys $n --libvirt-uri qemu:///system --migrate-uri 'qemu+tcp://%h/system' \
       --migrate-data-uri 'tcp://%h' --state-dir '$LAB/$n/havirt-state' \
-      </dev/null >>'$LAB/$n/havirt-log/stdout.log' 2>&1 & echo \$! > /run/havirt-agent.pid"
+      </dev/null >>'$LAB/$n/havirt-log/stdout.log' 2>&1 & echo \$! > /run/havirt-supervisor.pid"
+}
+# "systemctl stop havirt": TERM to the supervisor, which passes it on and does not restart;
+# after TimeoutStopSec (30 s) the agent is killed.
+stop_havirt() {
+  local n=$1 s a
+  s=$(cat "$LAB/$n/fs/run/havirt-supervisor.pid" 2>/dev/null) || return 0
+  a=$(cat "$LAB/$n/fs/run/havirt-agent.pid" 2>/dev/null || true)
+  kill -TERM "$s" 2>/dev/null || return 0
+  if ! waitfor 30 sv_gone "$s"; then
+    [ -z "$a" ] || kill -KILL "$a" 2>/dev/null || true
+    waitfor 10 sv_gone "$s"
+  fi
+}
+sv_gone() { ! kill -0 "$1" 2>/dev/null; }
+# "systemctl restart havirt": stop, then start (what the package's postinst does on upgrade).
+restart_havirt() { stop_havirt "$1"; start_havirt "$1"; }
+# dpkg -i of the built .deb inside node $1 only: its /usr, /etc and /var are private overlays
+# (node-init.sh), so dpkg's database, the installed files, the maintainer scripts' directories
+# and the man-db trigger's cache change that node alone. The postinst's "systemctl try-restart"
+# does nothing there (no systemd): the caller restarts the agent with restart_havirt.
+install_deb() {
+  local debs=($DEB_GLOB)
+  [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || { echo "want one .deb, found: ${debs[*]}" >&2; return 2; }
+  on "$1" dpkg -i "${debs[0]}"
 }
 quorate2() { on hvA corosync-quorumtool -s | grep -q 'Total votes: *2'; }
 both_online() { on "$1" crm_mon -1 2>/dev/null | grep -Eq 'Online: \[ (hvA hvB|hvB hvA) \]'; }
@@ -190,6 +226,8 @@ setup() {
   rm -rf "$LAB"
   mkdir -p "$LAB/shared" "$LAB/drivers"
   cp "$here/node-init.sh" "$LAB/"
+  # In every node, /usr, /etc and /var are overlays on the host's (see install_deb).
+  for n in "${NODES[@]}"; do mkdir -p "$LAB/$n/overlay"/{usr,etc,var}/{upper,work}; done
   # Only the QEMU driver: the network, nwfilter and storage drivers would touch the host.
   ln -sf /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so "$LAB/drivers/"
   for n in "${NODES[@]}"; do node_tree "$n"; done
@@ -255,7 +293,7 @@ case "${1:-}" in
   setup) setup ;;
   teardown) teardown ;;
   on) shift; on "$@" ;;
-  crash | revive | start_havirt | start_pacemaker | start_corosync | start_libvirtd) f=$1; shift; "$f" "$@" ;;
+  crash | revive | start_havirt | stop_havirt | restart_havirt | install_deb | start_pacemaker | start_corosync | start_libvirtd) f=$1; shift; "$f" "$@" ;;
   lib) ;; # sourced by scenarios.sh
   *) echo "usage: lab.sh setup|teardown|on NODE CMD...|crash NODE|revive NODE" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 #   scenarios.sh havirt          ocf:havirt:KVMGuest, guest vmhv
 #   scenarios.sh virtualdomain   ocf:heartbeat:VirtualDomain, guest vmvd
 #   scenarios.sh AGENT failover N   only start, N kill -9 trials (the failover benchmark), stop
+#   scenarios.sh havirt restarts    only start, the agent restart scenarios, stop
 # Both get the same diskless QEMU TCG guest, the same operations (monitor every 5 s) and
 # allow-migrate=true, so their timings compare. Prints "RESULT key value" lines, which
 # PacemakerTwoNodeIT checks and tabulates; every wait polls with a deadline.
@@ -90,6 +91,8 @@ else
 fi
 settle
 
+source "$here/restarts.sh"
+
 kill_trial() {
   local n p t
   n=$(where); p=$(qpid "$n")
@@ -98,12 +101,17 @@ kill_trial() {
   settle; cleanup
 }
 
-if [ "$mode" = failover ]; then
+if [ "$mode" = restarts ]; then
+  agent_restarts
+elif [ "$mode" = failover ]; then
   for i in $(seq "$trials"); do
     phase "failover trial $i"
     kill_trial failover-trial
   done
 else
+# Only havirt has a daemon of its own to restart; VirtualDomain has no equivalent.
+[ "$kind" != havirt ] || agent_restarts
+
 phase "kill -9 of the guest's qemu"
 kill_trial restart-after-kill
 
