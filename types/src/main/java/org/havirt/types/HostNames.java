@@ -5,13 +5,12 @@ import java.util.regex.Pattern;
 
 /**
  * What may stand for a hypervisor host where it goes into a libvirt URI ({@code %h} of {@code
- * qemu+ssh://%h/system}): an RFC 1123 host name or an IP literal, nothing else, except that
- * labels may hold underscores: VCS system names such as {@code node_a} are common, resolve through
- * /etc/hosts, and an underscore is an unreserved URI character, so refusing them would only stop
- * a working cluster's agent at upgrade. A peer name or
- * {@code PhysicalServer} such as {@code x/?command=/path}, {@code a@b} or {@code -oProxyCommand=…}
- * would otherwise change the URI (its path, its user, its transport's options). Pure and
- * thread-safe.
+ * qemu+ssh://%h/system}): an RFC 1123 host name or an IP literal, nothing else, except that labels
+ * may hold underscores: VCS system names such as {@code node_a} are common, resolve through
+ * /etc/hosts, and an underscore is an unreserved URI character, so refusing them would only stop a
+ * working cluster's agent at upgrade. A peer name or {@code PhysicalServer} such as {@code
+ * x/?command=/path}, {@code a@b} or {@code -oProxyCommand=…} would otherwise change the URI (its
+ * path, its user, its transport's options). Pure and thread-safe.
  */
 public final class HostNames {
   private static final Pattern LABEL =
