@@ -44,7 +44,7 @@ class HypervisorHostsTest {
                 + ":2:12: error: PhysicalServer of system 'b': '"
                 + hostile
                 + "' is not a host name or IP address: it is neither an IP address nor a host"
-                + " name (labels of letters, digits and inner hyphens, separated by dots); it is"
+                + " name (labels of letters, digits, underscores and inner hyphens, separated by dots); it is"
                 + " the host in the libvirt URI of group 'g's guests: set PhysicalServer to the"
                 + " hypervisor's host name or address");
   }
@@ -60,10 +60,15 @@ class HypervisorHostsTest {
   void aSystemNameStandsForItsHostWhenItHasNoPhysicalServer() throws Exception {
     assertThat(
             errors(
-                "system a_1 ( )\ngroup g ( SystemList = { a_1 = 0 } )\nKVMGuest vm ( GuestName = g1 )\n"))
+                "system a- ( )\ngroup g ( SystemList = { a- = 0 } )\nKVMGuest vm ( GuestName = g1 )\n"))
         .singleElement()
         .asString()
-        .contains("system 'a_1' (it has no PhysicalServer): 'a_1' is not a host name");
+        .contains("system 'a-' (it has no PhysicalServer): 'a-' is not a host name");
+    // Underscores are common in VCS system names and resolve through /etc/hosts.
+    assertThat(
+            errors(
+                "system a_1 ( )\ngroup g ( SystemList = { a_1 = 0 } )\nKVMGuest vm ( GuestName = g1 )\n"))
+        .isEmpty();
   }
 
   @Test

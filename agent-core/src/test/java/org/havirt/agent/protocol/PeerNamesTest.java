@@ -54,7 +54,7 @@ class PeerNamesTest {
                 "\"peers\": '"
                     + peer
                     + "' is not a host name or IP address: it is neither an IP"
-                    + " address nor a host name (labels of letters, digits and inner hyphens,"
+                    + " address nor a host name (labels of letters, digits, underscores and inner hyphens,"
                     + " separated by dots)");
       }
       c.send("{\"id\":50,\"op\":\"status\",\"resource\":\"r\"}");
