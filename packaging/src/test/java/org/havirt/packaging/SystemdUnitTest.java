@@ -27,7 +27,8 @@ class SystemdUnitTest {
   static final Path SECURITY_DOC = Path.of("..", "docs", "security.md");
 
   /** The documented rating: "... rates the unit **4.5**" in docs/security.md. */
-  static final Pattern DOCUMENTED_SCORE = Pattern.compile("rates the unit \\*\\*(\\d+\\.\\d)\\*\\*");
+  static final Pattern DOCUMENTED_SCORE =
+      Pattern.compile("rates the unit \\*\\*(\\d+\\.\\d)\\*\\*");
 
   static final Pattern OVERALL = Pattern.compile("Overall exposure level for \\S+: (\\d+\\.\\d)");
 
@@ -133,7 +134,8 @@ class SystemdUnitTest {
     Matcher m = OVERALL.matcher(sec.output());
     assertThat(m.find()).as(sec.output()).isTrue();
     double score = Double.parseDouble(m.group(1));
-    assertThat(score).as("exposure of the unit (documented %s)%n%s", documented, sec.output())
+    assertThat(score)
+        .as("exposure of the unit (documented %s)%n%s", documented, sec.output())
         .isLessThanOrEqualTo(documented);
   }
 }

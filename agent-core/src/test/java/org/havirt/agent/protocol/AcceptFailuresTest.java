@@ -149,6 +149,27 @@ class AcceptFailuresTest {
     assertThat(fatal.get(T.toMillis(), TimeUnit.MILLISECONDS)).isSameAs(oom);
   }
 
+  /**
+   * The systemd watchdog's view of the accept thread: healthy while it waits, not once it ended.
+   */
+  @Test
+  void anEndedAcceptThreadIsAProblemForTheWatchdogAWaitingOneIsNot() throws Exception {
+    ProtocolServer healthy = fixture.server(dir.resolve("h.sock"), SocketLimits.DEFAULTS, t -> {});
+    assertThat(healthy.acceptProblem(T)).contains("the engine socket is not started");
+    healthy.start();
+    assertThat(status(dir.resolve("h.sock")).path("ok").asBoolean()).isTrue();
+    assertThat(healthy.acceptProblem(T)).isEmpty();
+
+    ProtocolServer dying =
+        fixture
+            .server(dir.resolve("a.sock"), SocketLimits.DEFAULTS, fatal::complete)
+            .acceptVia(real -> scripted(real, new IllegalStateException("a bug")));
+    dying.start();
+    fatal.get(T.toMillis(), TimeUnit.MILLISECONDS);
+    dying.acceptThread().join(T.toMillis());
+    assertThat(dying.acceptProblem(T)).contains("the engine socket's accept thread has ended");
+  }
+
   @Test
   void anUnexpectedExceptionInTheAcceptLoopRunsTheFatalHook() throws Exception {
     IllegalStateException bug = new IllegalStateException("a bug");
