@@ -102,6 +102,9 @@ class SystemdAgentIT {
       } finally {
         vm.dispose();
       }
+      agent.process.destroy(); // SIGTERM, as systemctl stop
+      agent.awaitExit(T);
+      assertThat(systemd.lines()).last().isEqualTo(me + "STOPPING=1");
     }
   }
 

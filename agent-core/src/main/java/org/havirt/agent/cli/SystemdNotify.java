@@ -16,11 +16,13 @@ import java.util.Optional;
  * leading {@code @}, an abstract name. Java has no datagram Unix sockets, so libc's socket/sendto
  * are called through JNA.
  *
- * <p>Why not {@code systemd-notify --ready --pid=...}: systemd attributes a message to a unit by
- * the sender's cgroup, read when it processes the datagram; a helper that has already exited by
- * then cannot be attributed, and the message is dropped (READY=1 lost: the start times out). It
- * also needs {@code NotifyAccess=all}, which lets any process of the unit speak for the agent. Sent
- * from the main pid, messages are always attributed, and the unit keeps {@code NotifyAccess=main}.
+ * <p>Why not {@code systemd-notify --ready --pid=...} (what the agent used before): systemd
+ * attributes a datagram to a unit by its sender, resolved when it reads the message; a helper's
+ * message is attributed only while the helper still lives, or if it forges the agent's pid in its
+ * credentials (systemd-notify 252 does, as root, and still sends its BARRIER=1 as itself). It needs
+ * {@code NotifyAccess=all}, which lets any process of the unit (crm_resource, ssh) speak for the
+ * agent, and it would be one process per watchdog ping. Sent from the main pid, every message is
+ * attributed, and the unit keeps {@code NotifyAccess=main}.
  *
  * <p>Thread-safe: each send opens, uses and closes its own socket.
  */
