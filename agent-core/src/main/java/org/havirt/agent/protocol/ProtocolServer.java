@@ -57,6 +57,7 @@ public final class ProtocolServer implements AutoCloseable {
   private final Semaphore places;
   private volatile ScheduledThreadPoolExecutor reaper;
   private UnaryOperator<Acceptor> acceptVia = a -> a;
+  private UnaryOperator<Consumer<SocketChannel>> admitVia = a -> a;
   private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
   private ServerSocketChannel server;
   private Thread acceptThread;
@@ -106,6 +107,12 @@ public final class ProtocolServer implements AutoCloseable {
   /** Test seam, before {@link #start}: wraps how connections are accepted. */
   ProtocolServer acceptVia(UnaryOperator<Acceptor> wrap) {
     this.acceptVia = wrap;
+    return this;
+  }
+
+  /** Test seam, before {@link #start}: wraps how an accepted connection is admitted. */
+  ProtocolServer admitVia(UnaryOperator<Consumer<SocketChannel>> wrap) {
+    this.admitVia = wrap;
     return this;
   }
 
@@ -248,6 +255,7 @@ public final class ProtocolServer implements AutoCloseable {
 
   private void serve() throws IOException, InterruptedException {
     Acceptor acceptor = acceptVia.apply(server::accept);
+    Consumer<SocketChannel> admission = admitVia.apply(this::admit);
     AcceptBackoff backoff = new AcceptBackoff();
     while (!closed) {
       SocketChannel ch;
@@ -280,7 +288,7 @@ public final class ProtocolServer implements AutoCloseable {
       // Never 0 while admitting: 0 means "waiting in accept".
       admitSince = ticker.nanoTime() | 1;
       try {
-        admit(ch);
+        admission.accept(ch);
       } finally {
         admitSince = 0;
       }
