@@ -27,19 +27,31 @@ final class DaemonProcess implements AutoCloseable {
    */
   DaemonProcess(Path dir, Path socket, Path out, Map<String, String> env, String... args)
       throws IOException {
+    this(List.of(), dir, socket, out, env, args);
+  }
+
+  /** As above, run under {@code wrapper} (e.g. strace and its options). */
+  DaemonProcess(
+      List<String> wrapper,
+      Path dir,
+      Path socket,
+      Path out,
+      Map<String, String> env,
+      String... args)
+      throws IOException {
     this.out = out;
     this.socket = socket;
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                CliIT.HAVIRT.toString(),
-                "agent",
-                "--sys",
-                "n1",
-                "--socket",
-                socket.toString(),
-                "--allow-user",
-                System.getProperty("user.name")));
+    List<String> argv = new ArrayList<>(wrapper);
+    argv.addAll(
+        List.of(
+            CliIT.HAVIRT.toString(),
+            "agent",
+            "--sys",
+            "n1",
+            "--socket",
+            socket.toString(),
+            "--allow-user",
+            System.getProperty("user.name")));
     argv.addAll(List.of(args));
     ProcessBuilder pb =
         new ProcessBuilder(argv)
