@@ -35,7 +35,10 @@ final class SystemdNotify {
   /** sizeof(sun_path) in struct sockaddr_un on Linux. */
   private static final int SUN_PATH = 108;
 
-  /** The libc calls used; errno arrives as LastErrorException. */
+  /**
+   * The libc calls used; errno arrives as LastErrorException. size_t and ssize_t are Java longs:
+   * right on the 64-bit Linux hosts havirt supports (LP64), wrong on a 32-bit JVM.
+   */
   interface C extends Library {
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
