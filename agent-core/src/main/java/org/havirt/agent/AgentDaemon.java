@@ -3,6 +3,7 @@ package org.havirt.agent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -177,9 +178,36 @@ public final class AgentDaemon implements AutoCloseable {
             SocketLimits.DEFAULTS.withMaxConnections(o.maxConnections()),
             socketDead::complete);
     o.socketGroup().ifPresent(server::socketGroup);
-    server.start();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      // Another agent owns the socket (or it cannot be bound): this one must leave nothing running.
+      try {
+        loop.stop();
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      runner.close();
+      backends.close();
+      throw e;
+    }
     log.info("agent ready system={} resources={} socket={}", o.system(), managed, o.socket());
     return new AgentDaemon(loop, backends, runner, agent, server, managed, socketDead);
+  }
+
+  /**
+   * Queues {@code task} to run on the agent loop: the systemd watchdog's heartbeat. Thread-safe.
+   */
+  public void heartbeat(Runnable task) {
+    loop.post(task);
+  }
+
+  /**
+   * Returns why the engine socket cannot accept connections (its accept thread ended, or is stuck
+   * admitting one for longer than {@code stuckAfter}), or empty if it can. Thread-safe.
+   */
+  public Optional<String> acceptProblem(Duration stuckAfter) {
+    return server.acceptProblem(stuckAfter);
   }
 
   public Agent agent() {

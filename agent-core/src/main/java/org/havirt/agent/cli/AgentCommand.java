@@ -1,6 +1,7 @@
 package org.havirt.agent.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -27,7 +28,20 @@ final class AgentCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Mixin ConfigOptions cfgOpts;
+  @Option(
+      names = {"-c", "--config"},
+      paramLabel = "MAIN_CF",
+      description = {
+        "the cluster configuration (default: $HAVIRT_CONF_DIR/main.cf, else /etc/havirt/main.cf;",
+        "when that default file does not exist the agent runs with no configured resources)"
+      })
+  Path config;
+
+  @Option(
+      names = "--sys",
+      paramLabel = "SYSTEM",
+      description = "this node's system name (default: the short host name)")
+  String system;
 
   @Mixin SocketOption socket;
 
@@ -70,11 +84,11 @@ final class AgentCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--max-connections must be at least 1");
     }
     PrintWriter err = spec.commandLine().getErr();
-    Optional<LoadedConfig> cfg = LoadedConfig.load(cfgOpts.config, err);
+    Optional<LoadedConfig> cfg = AgentConfig.load(config, System.getenv(), err);
     if (cfg.isEmpty()) {
       return HavirtMain.EXIT_USAGE;
     }
-    String sys = cfgOpts.system();
+    String sys = system != null ? system : LoadedConfig.defaultSystem();
     AgentDaemon daemon =
         AgentDaemon.start(
             cfg.get().model,
@@ -88,13 +102,14 @@ final class AgentCommand implements Callable<Integer> {
                 HavirtMain.version(),
                 maxConnections,
                 Optional.ofNullable(socketGroup)));
-    SystemdNotify.ready();
+    SystemdSupervision systemd = SystemdSupervision.start(daemon, System.getenv());
     CompletableFuture<Void> stopped = new CompletableFuture<>();
     // Stopping the agent never stops a VM: engines decide that.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  systemd.stopping();
                   daemon.close();
                   stopped.complete(null);
                 },

@@ -36,6 +36,13 @@ public final class LoadedConfig {
     return Optional.of(new LoadedConfig(model, new ResourceResolver(model, catalog), catalog));
   }
 
+  /** Returns the configuration of a node without main.cf: no resources, the shipped types. */
+  public static LoadedConfig empty() {
+    ConfigModel model = ConfigModel.of(List.of());
+    TypeCatalog catalog = TypeCatalog.from(List.of(), new java.util.ArrayList<>());
+    return new LoadedConfig(model, new ResourceResolver(model, catalog), catalog);
+  }
+
   /** Returns this host's system name: the short host name. */
   public static String defaultSystem() {
     try {

@@ -1,6 +1,7 @@
 package org.havirt.agent.protocol;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -62,11 +63,14 @@ public final class ProtocolServer implements AutoCloseable {
   private final Semaphore places;
   private volatile ScheduledThreadPoolExecutor reaper;
   private UnaryOperator<Acceptor> acceptVia = a -> a;
+  private UnaryOperator<Consumer<SocketChannel>> admitVia = a -> a;
   private Sleeper sleeper = d -> Thread.sleep(d.toMillis());
   private Optional<String> socketGroup = Optional.empty();
   private ServerSocketChannel server;
   private Thread acceptThread;
   private volatile boolean closed;
+  private final Ticker ticker = Ticker.SYSTEM;
+  private volatile long admitSince;
 
   /** Takes the next connection off the socket: a seam for tests that make accept fail. */
   interface Acceptor {
@@ -121,6 +125,12 @@ public final class ProtocolServer implements AutoCloseable {
    */
   public ProtocolServer socketGroup(String group) {
     this.socketGroup = Optional.of(group);
+    return this;
+  }
+
+  /** Test seam, before {@link #start}: wraps how an accepted connection is admitted. */
+  ProtocolServer admitVia(UnaryOperator<Consumer<SocketChannel>> wrap) {
+    this.admitVia = wrap;
     return this;
   }
 
@@ -230,22 +240,63 @@ public final class ProtocolServer implements AutoCloseable {
     return g;
   }
 
-  /** A socket file left by a dead agent is removed; a live agent's socket is never taken over. */
+  /**
+   * A socket file left by a dead agent is removed; a live agent's socket is never taken over, and a
+   * path that is not a socket (an administrator's file, a typo in --socket) is never deleted. Only
+   * a refused connection (ECONNREFUSED: nobody listens) proves the socket dead; any other failure
+   * (EACCES, EAGAIN of a full backlog) leaves it alone and refuses to start.
+   */
   private void removeStale() throws IOException {
-    if (!Files.exists(path)) {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    boolean live;
+    int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+    if ((mode & S_IFMT) != S_IFSOCK) {
+      throw new IOException(path + " exists and is not a socket; it is left alone");
+    }
     try {
       SocketChannel.open(UnixDomainSocketAddress.of(path)).close();
-      live = true;
+    } catch (ConnectException e) {
+      log.info("engine socket file left by an agent that is gone; replacing it path={}", path);
+      Files.delete(path);
+      return;
     } catch (IOException e) {
-      live = false;
+      throw new IOException(
+          "cannot tell whether another agent is listening on " + path + ": " + e.getMessage(), e);
     }
-    if (live) {
-      throw new IOException("another agent is listening on " + path);
+    throw new IOException(
+        "another agent is listening on " + path + "; stop it first (systemctl stop havirt)");
+  }
+
+  /** The file type bits of st_mode, and a socket's. */
+  private static final int S_IFMT = 0170000;
+
+  private static final int S_IFSOCK = 0140000;
+
+  /**
+   * Returns why the accept thread cannot serve engines, or empty if it can: it has ended, or it has
+   * been admitting one connection for longer than {@code stuckAfter}. A thread waiting in accept()
+   * for the next engine is healthy. Thread-safe; for the systemd watchdog.
+   */
+  public Optional<String> acceptProblem(Duration stuckAfter) {
+    Thread t = acceptThread;
+    if (t == null) {
+      return Optional.of("the engine socket is not started");
     }
-    Files.delete(path);
+    if (closed) {
+      return Optional.of("the engine socket is closed");
+    }
+    if (!t.isAlive()) {
+      return Optional.of("the engine socket's accept thread has ended");
+    }
+    long since = admitSince;
+    if (since != 0 && ticker.nanoTime() - since > stuckAfter.toNanos()) {
+      return Optional.of(
+          "the engine socket's accept thread has been admitting one connection for "
+              + Duration.ofNanos(ticker.nanoTime() - since).toMillis()
+              + " ms");
+    }
+    return Optional.empty();
   }
 
   /**
@@ -275,6 +326,7 @@ public final class ProtocolServer implements AutoCloseable {
 
   private void serve() throws IOException, InterruptedException {
     Acceptor acceptor = acceptVia.apply(server::accept);
+    Consumer<SocketChannel> admission = admitVia.apply(this::admit);
     AcceptBackoff backoff = new AcceptBackoff();
     while (!closed) {
       SocketChannel ch;
@@ -304,7 +356,13 @@ public final class ProtocolServer implements AutoCloseable {
         log.info("engine socket accepts again after failedAccepts={}", backoff.failures());
         backoff.succeeded();
       }
-      admit(ch);
+      // Never 0 while admitting: 0 means "waiting in accept".
+      admitSince = ticker.nanoTime() | 1;
+      try {
+        admission.accept(ch);
+      } finally {
+        admitSince = 0;
+      }
     }
   }
 

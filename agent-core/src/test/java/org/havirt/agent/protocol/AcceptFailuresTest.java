@@ -149,6 +149,74 @@ class AcceptFailuresTest {
     assertThat(fatal.get(T.toMillis(), TimeUnit.MILLISECONDS)).isSameAs(oom);
   }
 
+  /**
+   * The systemd watchdog's view of the accept thread: healthy while it waits, not once it ended.
+   */
+  @Test
+  void anEndedAcceptThreadIsAProblemForTheWatchdogAWaitingOneIsNot() throws Exception {
+    ProtocolServer healthy = fixture.server(dir.resolve("h.sock"), SocketLimits.DEFAULTS, t -> {});
+    assertThat(healthy.acceptProblem(T)).contains("the engine socket is not started");
+    healthy.start();
+    assertThat(status(dir.resolve("h.sock")).path("ok").asBoolean()).isTrue();
+    assertThat(healthy.acceptProblem(T)).isEmpty();
+
+    ProtocolServer dying =
+        fixture
+            .server(dir.resolve("a.sock"), SocketLimits.DEFAULTS, fatal::complete)
+            .acceptVia(real -> scripted(real, new IllegalStateException("a bug")));
+    dying.start();
+    fatal.get(T.toMillis(), TimeUnit.MILLISECONDS);
+    dying.acceptThread().join(T.toMillis());
+    assertThat(dying.acceptProblem(T)).contains("the engine socket's accept thread has ended");
+  }
+
+  /** An accept thread held up on one connection is a problem while it lasts, and only then. */
+  @Test
+  void anAcceptThreadStuckAdmittingOneConnectionIsAProblemUntilItGoesOn() throws Exception {
+    Path socket = dir.resolve("s.sock");
+    CountDownLatch admitting = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ProtocolServer server =
+        fixture
+            .server(socket, SocketLimits.DEFAULTS, fatal::complete)
+            .admitVia(
+                real ->
+                    ch -> {
+                      if (admitting.getCount() > 0) {
+                        admitting.countDown();
+                        try {
+                          release.await();
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                      real.accept(ch);
+                    });
+    server.start();
+    try (LineClient stuck = LineClient.reading(socket)) {
+      assertThat(admitting.await(T.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+      Duration stuckAfter = Duration.ofMillis(50);
+      long end = System.nanoTime() + T.toNanos();
+      while (server.acceptProblem(stuckAfter).isEmpty() && System.nanoTime() < end) {
+        Thread.sleep(10); // polling with a deadline until 50 ms have passed
+      }
+      assertThat(server.acceptProblem(stuckAfter))
+          .hasValueSatisfying(
+              p ->
+                  assertThat(p).startsWith("the engine socket's accept thread has been admitting"));
+
+      release.countDown();
+      stuck.send("{\"id\":1,\"op\":\"status\"}");
+      assertThat(stuck.reply(T).path("ok").asBoolean()).isTrue();
+      // The accept thread has gone back to accept() by now or just after: it is healthy again.
+      long back = System.nanoTime() + T.toNanos();
+      while (server.acceptProblem(stuckAfter).isPresent() && System.nanoTime() < back) {
+        Thread.sleep(10); // polling with a deadline
+      }
+      assertThat(server.acceptProblem(stuckAfter)).isEmpty();
+    }
+  }
+
   @Test
   void anUnexpectedExceptionInTheAcceptLoopRunsTheFatalHook() throws Exception {
     IllegalStateException bug = new IllegalStateException("a bug");
