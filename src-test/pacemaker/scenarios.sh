@@ -4,6 +4,10 @@
 #   scenarios.sh virtualdomain   ocf:heartbeat:VirtualDomain, guest vmvd
 #   scenarios.sh AGENT failover N   only start, N kill -9 trials (the failover benchmark), stop
 #   scenarios.sh havirt restarts    only start, the agent restart scenarios, stop
+#   scenarios.sh AGENT first-start N   N first starts (the first-start benchmark): each creates
+#                                   the primitive, times it until the guest runs, then stops,
+#                                   deletes and forgets it everywhere (Pacemaker, the havirt
+#                                   agents, libvirt), so every trial is a first start
 # Both get the same diskless QEMU TCG guest, the same operations (monitor every 5 s) and
 # allow-migrate=true, so their timings compare. Prints "RESULT key value" lines, which
 # PacemakerTwoNodeIT checks and tabulates; every wait polls with a deadline.
@@ -12,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lab.sh" lib
 set +e
 
-kind=${1:?usage: scenarios.sh havirt|virtualdomain [failover TRIALS]}
+kind=${1:?usage: scenarios.sh havirt|virtualdomain [failover|first-start TRIALS]}
 mode=${2:-all}
 trials=${3:-10}
 case $kind in
@@ -80,6 +84,51 @@ primitive() {
 </primitive>
 XML
 }
+
+# Forgets the resource everywhere after a first-start trial: stopped, deleted from the CIB (its
+# history with it), undefined in libvirt, and (havirt) deleted from both nodes' agents, so the
+# next trial starts from nothing, as the first one did.
+forget() {
+  local n
+  on hvA crm_resource -r "$rsc" --meta -p target-role -v Stopped >/dev/null 2>&1
+  until_ok 120 stopped || echo "== $kind: the guest did not stop" >&2
+  settle
+  on hvA cibadmin --delete -o resources --xml-text "<primitive id=\"$rsc\"/>" >/dev/null 2>&1
+  settle
+  for n in "${NODES[@]}"; do
+    on "$n" crm_resource --cleanup -r "$rsc" >/dev/null 2>&1
+    on "$n" virsh -c qemu:///system undefine "$guest" >/dev/null 2>&1
+    if [ "$kind" = havirt ]; then
+      on "$n" python3 -c 'import sys, time; sys.path.insert(0, sys.argv[1])
+from havirt_client import Agent
+r = Agent("/run/havirt/agent.sock", time.monotonic() + 30).call("delete", resource=sys.argv[2])
+sys.exit(0 if r.get("ok") or (r.get("error") or {}).get("code") == "no_such_resource" else 1)' \
+        "$DIST/python" "$rsc" || echo "== $kind: the agent on $n did not forget $rsc" >&2
+    fi
+  done
+  settle
+}
+
+# A finer poll than until_ok's: the first start is under a second, and both agents are timed the
+# same way (placed by Pacemaker, then running there per libvirt).
+started() { local n; n=$(where) && [ -n "$n" ] && running "$n"; }
+until_started() {
+  local end=$(($(now) + $1 * 1000))
+  until started; do (($(now) < end)) || return 1; sleep 0.02; done
+}
+
+if [ "$mode" = first-start ]; then
+  for i in $(seq "$trials"); do
+    phase "first start trial $i"
+    t=$(now)
+    on hvA cibadmin --create -o resources --xml-text "$(primitive)"
+    if until_started 120; then result first-start-trial "$(since "$t")"; else result first-start-trial FAILED; fi
+    settle
+    forget
+  done
+  phase "done"
+  exit 0
+fi
 
 phase "start"
 t=$(now)

@@ -102,6 +102,11 @@ final class ResourceRules {
 
   private void modify(GuestSpec newSpec) {
     GuestSpec old = m.spec;
+    if (newSpec.equals(old)) {
+      // Nothing changed (the OCF start brings the attributes up to date every time): nothing to
+      // re-probe, and a monitor now would hold up the online sent right behind it.
+      return;
+    }
     m.spec = newSpec;
     m.params = FrameworkParams.of(newSpec);
     boolean nowEnabled = newSpec.bool("Enabled", true);

@@ -371,11 +371,13 @@ public final class LibvirtBackend implements VmBackend {
 
   /**
    * Closes the connection after the calls in flight on it have returned (bounded: a call stuck in
-   * libvirt keeps its connection open rather than have it freed under it), then the pool.
+   * libvirt keeps its connection open rather than have it freed under it), the kept peer
+   * connections likewise, then the pool.
    */
   @Override
   public void close() {
     qemuWatch.close();
+    peers.close();
     session.close();
     pool.close();
   }

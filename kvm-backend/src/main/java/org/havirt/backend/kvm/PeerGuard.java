@@ -1,33 +1,36 @@
 package org.havirt.backend.kvm;
 
 import org.havirt.backend.kvm.internal.CallPool;
-import org.havirt.backend.kvm.internal.NativeCalls;
 import org.havirt.types.Deadline;
 import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.GuestSpec;
 import org.havirt.types.state.LibvirtDomainState;
 import org.havirt.types.state.LibvirtStateTable;
 import org.havirt.types.state.VmStatus;
-import org.libvirt.Connect;
-import org.libvirt.Domain;
-import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The split-brain guard: before starting a guest, look at every peer hypervisor that could run it
  * and refuse if it runs there. A peer that cannot be reached is presumed down (that is when a
- * failover happens) and is logged; only a peer that answers "running" stops the start.
+ * failover happens) and is logged; only a peer that answers "running" stops the start. Each peer is
+ * asked afresh at every start, over a connection kept open between starts ({@link PeerLinks}).
  */
 final class PeerGuard {
   private static final Logger log = LoggerFactory.getLogger(PeerGuard.class);
 
   private final KvmSettings settings;
   private final CallPool pool;
+  private final PeerLinks links = new PeerLinks();
 
   PeerGuard(KvmSettings settings, CallPool pool) {
     this.settings = settings;
     this.pool = pool;
+  }
+
+  /** Closes the kept peer connections (see {@link PeerLinks#close}). */
+  void close() {
+    links.close();
   }
 
   /**
@@ -54,7 +57,7 @@ final class PeerGuard {
       Deadline d = deadline.atMost(settings.peerCheckTimeout());
       int[] there;
       try {
-        there = pool.run("check peer " + peer, d, () -> stateOn(uri, guest.guestName()));
+        there = pool.run("check peer " + peer, d, () -> links.stateOn(uri, guest.guestName()));
       } catch (BackendException e) {
         log.warn(
             "peer unreachable, cannot check it guest={} peer={} err={}",
@@ -75,33 +78,6 @@ final class PeerGuard {
                 + peer
                 + "; refusing to start a second copy");
       }
-    }
-  }
-
-  /**
-   * Returns libvirt's {state, reason} of {@code guest} at {@code uri}, or null if not defined
-   * there.
-   */
-  private static int[] stateOn(String uri, String guest) throws LibvirtException, BackendException {
-    Connect c = new Connect(uri);
-    try {
-      Domain dom;
-      try {
-        dom = c.domainLookupByName(guest);
-      } catch (LibvirtException e) {
-        if (e.getError() != null
-            && e.getError().getCode() == org.libvirt.Error.ErrorNumber.VIR_ERR_NO_DOMAIN) {
-          return null;
-        }
-        throw e;
-      }
-      try {
-        return NativeCalls.state(dom);
-      } finally {
-        dom.free();
-      }
-    } finally {
-      c.close();
     }
   }
 
