@@ -92,7 +92,8 @@ for name in "${names[@]}"; do
       java -Xmx2g -cp "$cp" org.havirt.bench.ConfigParseBenchmark 10 15 "$out/$name.md" ;;
     cli-startup)
       # 30 runs of each command, 10 daemon starts with and without the class-data archive.
-      java -cp "$cp" org.havirt.bench.CliStartupBenchmark "$dist" src-test/bench/cpu-of.py 30 10 "$out/$name.md" ;;
+      java -cp "$cp" org.havirt.bench.CliStartupBenchmark "$dist" src-test/bench/cpu-of.py \
+        "${CLI_RUNS:-30}" "${CLI_AGENT_STARTS:-10}" "$out/$name.md" ;;
     *) echo "unknown benchmark: $name (known: ${all[*]})" >&2; exit 2 ;;
   esac
 done
