@@ -6,14 +6,14 @@
 #                                    unless BENCH_DOCS=1: then docs/benchmarks.md is rebuilt from
 #                                    these and the sections earlier runs left in the directory)
 #
-# Names: monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse.
+# Names: monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse cli-startup.
 # As root on Debian it installs the packages it needs (libvirt, QEMU, Pacemaker, corosync,
 # resource-agents) and builds havirt if needed. Each benchmark is a program that prints a
 # Markdown section; the sections are collected under src-test/target/bench/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-all=(monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse)
+all=(monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse cli-startup)
 
 packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
   resource-agents python3 corosync pacemaker pacemaker-cli-utils iproute2 util-linux)
@@ -112,6 +112,10 @@ for name in "${names[@]}"; do
       java -cp "$cp" org.havirt.bench.micro.MicroBenchmarks "$out/$name.md" ;;
     config-parse)
       java -Xmx2g -cp "$cp" org.havirt.bench.ConfigParseBenchmark 10 15 "$out/$name.md" ;;
+    cli-startup)
+      # 30 runs of each command, 10 daemon starts with and without the class-data archive.
+      java -cp "$cp" org.havirt.bench.CliStartupBenchmark "$dist" src-test/bench/cpu-of.py \
+        "${CLI_RUNS:-30}" "${CLI_AGENT_STARTS:-10}" "$out/$name.md" ;;
     *) echo "unknown benchmark: $name (known: ${all[*]})" >&2; exit 2 ;;
   esac
 done

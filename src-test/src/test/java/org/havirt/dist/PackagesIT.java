@@ -68,6 +68,21 @@ class PackagesIT {
       PrivateLibvirtd.Result version = run("/usr/bin/havirt", "--version");
       assertThat(version.exit()).as(version.output()).isZero();
       assertThat(run("/usr/bin/havirtverify", "--help").exit()).isZero();
+      // postinst made the class-data archive for the installed JVM and paths; the commands map it.
+      assertThat(Path.of("/usr/lib/havirt/lib/havirt.jsa")).isRegularFile();
+      assertThat(Files.readAllLines(Path.of("/usr/lib/havirt/lib/havirt.jsa.id")).get(0))
+          .isEqualTo("/usr/lib/havirt");
+      assertThat(mappedClasses())
+          .contains("org.havirt.agent.cli.HavirtMain source: shared objects file");
+      // A JDK changing under /usr/lib/jvm (here a stand-in package) fires the trigger that
+      // remakes it, without touching the agent.
+      Files.delete(Path.of("/usr/lib/havirt/lib/havirt.jsa"));
+      PrivateLibvirtd.Result jdk = run("dpkg", "-i", standInJdk().toString());
+      assertThat(jdk.exit()).as(jdk.output()).isZero();
+      assertThat(Path.of("/usr/lib/havirt/lib/havirt.jsa")).isRegularFile();
+      assertThat(mappedClasses())
+          .contains("org.havirt.agent.cli.HavirtMain source: shared objects file");
+      run("dpkg", "--purge", STAND_IN);
       // The default configuration is valid as shipped.
       PrivateLibvirtd.Result check =
           run("/usr/bin/havirt", "config", "check", "/etc/havirt/main.cf");
@@ -113,7 +128,42 @@ class PackagesIT {
       assertThat(Path.of("/etc/havirt")).doesNotExist();
     } finally {
       run("dpkg", "--purge", "havirt");
+      run("dpkg", "--purge", STAND_IN);
     }
+  }
+
+  static final String STAND_IN = "havirt-test-jdk-trigger";
+
+  /** The class-loading log of the installed {@code havirt --version}. */
+  static String mappedClasses() throws IOException, InterruptedException {
+    PrivateLibvirtd.Result r =
+        run(
+            "env",
+            "HAVIRT_JAVA_OPTS=-Xss512k -XX:+UseSerialGC -Xlog:class+load=info",
+            "/usr/bin/havirt",
+            "--version");
+    assertThat(r.exit()).as(r.output()).isZero();
+    return r.output();
+  }
+
+  /** A package with one file under /usr/lib/jvm, as a JDK update has, built with dpkg-deb. */
+  static Path standInJdk() throws IOException, InterruptedException {
+    Path root = Files.createTempDirectory("havirt-stand-in-jdk");
+    Files.createDirectories(root.resolve("DEBIAN"));
+    Files.writeString(
+        root.resolve("DEBIAN/control"),
+        "Package: "
+            + STAND_IN
+            + "\nVersion: 1\nArchitecture: all\nMaintainer: havirt tests <t@example.org>\n"
+            + "Description: a file under /usr/lib/jvm, for havirt's PackagesIT\n");
+    Path file = root.resolve("usr/lib/jvm/" + STAND_IN + "/release");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "stand-in\n");
+    Path deb = root.resolveSibling(root.getFileName() + ".deb");
+    PrivateLibvirtd.Result built =
+        run("dpkg-deb", "--root-owner-group", "-b", root.toString(), deb.toString());
+    assertThat(built.exit()).as(built.output()).isZero();
+    return deb;
   }
 
   @Test
@@ -134,6 +184,15 @@ class PackagesIT {
     assertThat(run("rpm", "-qpc", rpm.toString()).output().lines())
         .containsExactly("/etc/havirt/main.cf", "/etc/havirt/types.cf");
     assertThat(run("rpm", "-qpR", rpm.toString()).output()).contains("java-headless >= 1:17");
+    // The build tree's class-data archive fits only the build tree: %post makes the installed one
+    // and %preun (on erase) deletes it.
+    assertThat(files.output().lines())
+        .contains("/usr/lib/havirt/bin/havirt-cds", "/usr/lib/havirt/lib/cds.sh")
+        .noneMatch(l -> l.contains("havirt.jsa"));
+    PrivateLibvirtd.Result scripts = run("rpm", "-qp", "--scripts", rpm.toString());
+    assertThat(scripts.output())
+        .contains("/usr/lib/havirt/bin/havirt-cds")
+        .contains("rm -f /usr/lib/havirt/lib/havirt.jsa");
     PrivateLibvirtd.Result dump = run("rpm", "-qp", "--dump", rpm.toString());
     assertThat(dump.output().lines())
         .anySatisfy(
