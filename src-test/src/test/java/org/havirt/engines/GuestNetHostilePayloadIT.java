@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.havirt.types.dr.DrNetwork;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,6 +49,41 @@ class GuestNetHostilePayloadIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     return new Run(p.exitValue(), out);
+  }
+
+  /**
+   * The drives are mounted as data only: read-only, no set-id files, no device nodes, nothing
+   * executable. A stand-in block device and a {@code mount} that records its arguments (and fails,
+   * so nothing is mounted) show the options the service asks for.
+   */
+  @Test
+  void theMediaIsMountedReadOnlyWithNothingOnItThatRunsOrCounts() throws Exception {
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "needs root to make a block device node");
+    Path blk = dir.resolve("sr0");
+    Process mknod = new ProcessBuilder("mknod", blk.toString(), "b", "11", "0").start();
+    assertThat(mknod.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(mknod.exitValue()).isZero();
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path args = dir.resolve("mount-args");
+    Path mount = bin.resolve("mount");
+    Files.writeString(mount, "#!/bin/sh\necho \"$@\" >> '" + args + "'\nexit 32\n");
+    Files.setPosixFilePermissions(
+        mount, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    ProcessBuilder pb =
+        new ProcessBuilder(SCRIPT.toString(), "--root", ifcfgRoot().toString())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    pb.environment().put("HAVIRT_DR_DEVICES", blk.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("no DR payload");
+    assertThat(Files.readString(args).trim())
+        .as("the mount the service asked for")
+        .startsWith("-o ro,nosuid,nodev,noexec " + blk + " ");
   }
 
   Path media(byte[] payload) throws IOException {
