@@ -227,12 +227,17 @@ final class ResourceRules {
       refuse(caller, "faulted", faultedMessage());
       return;
     }
-    if (m.invalid.isPresent() && acts(ep)) {
-      refuse(caller, "invalid", invalidMessage());
-      return;
-    }
     if (changesVm(ep)) {
       supersede(inv);
+    }
+    if (m.invalid.isPresent() && acts(ep)) {
+      // The failed validation may be stale (the shared storage with the definition mounted since
+      // the probe): validate afresh first. The gate refuses the command when it would start if
+      // the environment is still broken; refusing now, on the old word, failed a failover's start
+      // (fatal to Pacemaker).
+      submit(Invocation.of(EntryPoint.OPEN), 0, false);
+      submit(inv, caller, true);
+      return;
     }
     if (ep == EntryPoint.MONITOR && (m.invalid.isPresent() || validating())) {
       // A probe re-validates first. Also when a validation is under way (just added, or an

@@ -51,15 +51,19 @@ class ManagedResourceTest extends FrameworkHarness {
                   : Invocation.of(ep));
       assertThat(refused).isCompletedExceptionally();
     }
+    // Each engine command validated afresh first (the old word may be stale) and was refused on
+    // its own validation.
+    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(3);
+    assertThat(vm.count(EntryPoint.ONLINE) + vm.count(EntryPoint.CLEAN)).isZero();
     vm.vm = MonitorResult.offline("fake: crashed");
     agent.hint("vm1"); // a backend hint while invalid re-validates, and still acts on nothing
     loop.runDue();
-    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(2);
+    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(4);
     assertThat(vm.count(EntryPoint.MONITOR)).isZero();
     assertThat(vm.cleanReasons()).isEmpty();
     vm.invalid = null; // fixed
     advance(Duration.ofSeconds(300)); // the next monitor round: OfflineMonitorInterval
-    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(3);
+    assertThat(vm.count(EntryPoint.OPEN)).isEqualTo(5);
     assertThat(vm.count(EntryPoint.MONITOR)).isEqualTo(1);
     assertThat(status().state()).isEqualTo(ResourceState.OFFLINE);
     assertThat(vm.cleanReasons()).as("found offline at its first real probe: not ours").isEmpty();
