@@ -74,7 +74,11 @@ class RhevBoundsIT {
   }
 
   GuestSpec spec(String vm) {
-    Map<String, String> info = sim.rhevmInfo(cipher.encryptFor("pw", sim.url(), USER), "prod*");
+    return spec(vm, "prod*");
+  }
+
+  GuestSpec spec(String vm, String cluster) {
+    Map<String, String> info = sim.rhevmInfo(cipher.encryptFor("pw", sim.url(), USER), cluster);
     return new GuestSpec(
         "res",
         Map.of(
@@ -122,6 +126,18 @@ class RhevBoundsIT {
     // prod1 exists, but in prod2, which the search prod* also matches.
     assertThat(backend.inspect(spec("prod1"), soon()).state()).isEqualTo(VmState.NOT_DEFINED);
     assertThat(backend.inspect(spec("My VM"), soon()).state()).isEqualTo(VmState.NOT_DEFINED);
+  }
+
+  @Test
+  void aClusterNoneIsNamedExactlyIsAnErrorNeverAnEmptyCluster() throws Exception {
+    // Names are compared case-sensitively: "PROD2" lists nothing. Taken for an empty cluster, it
+    // made every running VM "not defined" (OFFLINE): a false failover of all of them.
+    sim.model.start(sim.model.vmByName("prod1").orElseThrow(), sim.model.hostByName("h2").get());
+    assertThatThrownBy(() -> backend.inspect(spec("prod1", "PROD2"), soon()))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("no cluster named exactly 'PROD2'");
+    assertThat(backend.inspect(spec("prod1", "prod2"), soon()).state())
+        .isNotEqualTo(VmState.NOT_DEFINED);
   }
 
   @Test

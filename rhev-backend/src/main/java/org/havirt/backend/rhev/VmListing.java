@@ -71,8 +71,17 @@ final class VmListing {
       for (JsonNode vm : list.path("vm")) {
         others |= id.isEmpty() || !id.get().equals(RhevHosts.clusterId(vm));
       }
-      if (others) {
+      if (others || id.isEmpty()) {
         id = RhevHosts.clusterIdByName(client, cluster, d);
+        if (id.isEmpty()) {
+          // Not an empty cluster: a name RHEV-M does not know (names are case-sensitive). Taken
+          // for an empty listing it made every running VM "not defined", a false failover.
+          throw new BackendException(
+              BackendException.Kind.MISCONFIGURED,
+              "RHEV-M has no cluster named exactly '"
+                  + cluster
+                  + "' (RHEVMInfo.Cluster; names are case-sensitive)");
+        }
       }
       com.fasterxml.jackson.databind.node.ArrayNode kept = RhevClient.JSON.createArrayNode();
       for (JsonNode vm : list.path("vm")) {
