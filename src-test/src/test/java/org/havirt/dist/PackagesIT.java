@@ -113,6 +113,18 @@ class PackagesIT {
           .contains("/etc/havirt/main.cf")
           .contains("/etc/havirt/types.cf");
 
+      // Upgrading over a key file copied by hand (0644, another owner), which the agent now
+      // refuses: the postinst makes it root's, 0600, and keeps its key.
+      Path key = Path.of("/etc/havirt/havirt.key");
+      String keyText = org.havirt.types.PasswordCipher.openOrCreate(key).encrypt("x");
+      assertThat(run("chown", "nobody", key.toString()).exit()).isZero();
+      assertThat(run("chmod", "0644", key.toString()).exit()).isZero();
+      PrivateLibvirtd.Result upgrade = run("dpkg", "-i", deb.toString());
+      assertThat(upgrade.exit()).as(upgrade.output()).isZero();
+      assertThat(run("stat", "-c", "%U %a", key.toString()).output().trim()).isEqualTo("root 600");
+      assertThat(org.havirt.types.PasswordCipher.open(key).decrypt(keyText)).isEqualTo("x");
+      Files.delete(key);
+
       // An administrator's edit survives removal (conffiles stay until purge).
       Files.writeString(
           Path.of("/etc/havirt/main.cf"), "// edited\n", java.nio.file.StandardOpenOption.APPEND);

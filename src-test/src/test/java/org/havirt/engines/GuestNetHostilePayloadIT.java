@@ -83,7 +83,7 @@ class GuestNetHostilePayloadIT {
     assertThat(out).contains("no DR payload");
     assertThat(Files.readString(args).trim())
         .as("the mount the service asked for")
-        .startsWith("-o ro,nosuid,nodev,noexec " + blk + " ");
+        .startsWith("-t iso9660 -o ro,nosuid,nodev,noexec " + blk + " ");
   }
 
   Path media(byte[] payload) throws IOException {

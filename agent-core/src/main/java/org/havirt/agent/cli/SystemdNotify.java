@@ -110,6 +110,12 @@ final class SystemdNotify {
     } catch (LastErrorException e) {
       throw new IOException(
           "cannot notify systemd on " + socket + ": " + state + ": " + e.getMessage(), e);
+    } catch (LinkageError e) {
+      // JNA's native part could not be loaded (say, its temporary directory is on a noexec
+      // mount): a notification that cannot be sent is reported like any other failure, never an
+      // error that ends the agent's start.
+      throw new IOException(
+          "cannot notify systemd on " + socket + ": " + state + ": JNA unavailable: " + e, e);
     }
   }
 

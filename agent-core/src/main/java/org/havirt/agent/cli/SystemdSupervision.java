@@ -48,8 +48,9 @@ final class SystemdSupervision {
     if (interval.isEmpty()) {
       return new SystemdSupervision(notify, Optional.empty());
     }
-    // The accept thread is stuck once it has spent a whole interval on a single connection.
-    Duration stuckAfter = interval.get();
+    // The accept thread is stuck once it has spent half of WatchdogSec (two ticks) on a single
+    // connection.
+    Duration stuckAfter = interval.get().multipliedBy(2);
     SystemdWatchdog w =
         new SystemdWatchdog(
             new SystemdWatchdog.Probe() {

@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * {@code Restart=} starts a fresh one (which changes no VM). A loop that was only slow catches up,
  * and the pings resume.
  *
- * <p>Ticks come every WatchdogSec/2 ({@link #start}); a heartbeat posted at one tick must have run
- * by the next, so a loop blocked for about WatchdogSec gets the agent restarted. {@link #tick} is
- * the whole rule and tests call it by hand. Thread-safe: ticks are serialised.
+ * <p>Ticks come every WatchdogSec/4 ({@link #start}); a heartbeat posted at one tick must have run
+ * two ticks later. The last ping before a stall then came at most a quarter of WatchdogSec after
+ * the stall began, so a loop blocked for about WatchdogSec (not half of it, as when each heartbeat
+ * had one tick) gets the agent restarted. {@link #tick} is the whole rule and tests call it by
+ * hand. Thread-safe: ticks are serialised.
  */
 final class SystemdWatchdog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SystemdWatchdog.class);
@@ -52,7 +54,7 @@ final class SystemdWatchdog implements AutoCloseable {
   }
 
   /**
-   * Returns how often to ping, WatchdogSec/2, if systemd armed a watchdog for this process: {@code
+   * Returns how often to ping, WatchdogSec/4, if systemd armed a watchdog for this process: {@code
    * WATCHDOG_USEC} set and positive, and {@code WATCHDOG_PID} absent or this {@code pid}.
    */
   static Optional<Duration> interval(Map<String, String> env, long pid) {
@@ -71,13 +73,15 @@ final class SystemdWatchdog implements AutoCloseable {
       log.warn("WATCHDOG_USEC is not a number; no watchdog pings value={}", usec);
       return Optional.empty();
     }
-    return us > 0 ? Optional.of(Duration.ofNanos(us * 1000 / 2)) : Optional.empty();
+    return us > 0 ? Optional.of(Duration.ofNanos(us * 1000 / 4)) : Optional.empty();
   }
 
   /** Checks the agent, pings systemd if it is well, and posts the next heartbeat. */
   synchronized void tick() {
     String problem = null;
-    if (answered.get() < posted) {
+    // The heartbeat posted at the previous tick may still be on its way (a busy loop); the one
+    // before it must have run.
+    if (answered.get() < posted - 1) {
       problem =
           "the agent loop has not run a heartbeat for "
               + (posted - answered.get())
