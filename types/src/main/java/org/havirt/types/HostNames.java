@@ -37,7 +37,10 @@ public final class HostNames {
     if (host.length() > 253) {
       return Optional.of("it is longer than 253 characters");
     }
-    for (String label : host.split("\\.", -1)) {
+    // A fully qualified name may end with the root's dot (hv1.example.com.).
+    String name =
+        host.length() > 1 && host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    for (String label : name.split("\\.", -1)) {
       if (!LABEL.matcher(label).matches()) {
         return Optional.of(
             "it is neither an IP address nor a host name (labels of letters, digits,"

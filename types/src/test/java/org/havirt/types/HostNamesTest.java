@@ -19,6 +19,7 @@ class HostNamesTest {
         "a",
         // VCS system names often hold underscores; they resolve through /etc/hosts.
         "node_a",
+        "hv-2.example.com.",
         "_a.example"
       })
   void hostNamesAndIpLiteralsAreAccepted(String h) {
@@ -38,7 +39,7 @@ class HostNamesTest {
         "hv-",
         "a..b",
         ".a",
-        "a.",
+        "a..",
         "hv1/system",
         "10.0.0.1/8",
         "1::2::3",
