@@ -41,7 +41,7 @@ public final class ManPages {
   /** Returns every page: its name (e.g. {@code havirt-agent}) and its troff source. */
   public static Map<String, String> pages(String version) {
     Map<String, String> pages = new java.util.LinkedHashMap<>();
-    CommandLine havirt = new CommandLine(new HavirtMain());
+    CommandLine havirt = HavirtMain.commandLine();
     addTree(pages, havirt, "havirt", version);
     CommandLine verify = new CommandLine(new HavirtVerify());
     pages.put("havirtverify", page(verify, "havirtverify", List.of("havirt"), version));
