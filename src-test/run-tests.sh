@@ -10,10 +10,12 @@ cd "$top"
 # resource-agents gives ocf-tester (and xmllint via libxml2-utils); python3 runs the OCF agent;
 # rpm reads the built .rpm; groff checks the man pages; corosync and Pacemaker make the two-node
 # cluster of PacemakerTwoNodeIT (iproute2 and util-linux give it its namespaces); isoinfo
-# (genisoimage) reads the DR payload images the KVM backend writes.
+# (genisoimage) reads the DR payload images the KVM backend writes; systemd gives systemd-analyze,
+# which checks the unit and its exposure score (nothing starts it), and strace records the
+# agent's system calls against the unit's filter.
 packages=(libvirt-daemon libvirt-clients libvirt0 libvirt-daemon-driver-qemu qemu-system-x86
   resource-agents libxml2-utils python3 rpm groff-base corosync pacemaker pacemaker-cli-utils
-  iproute2 util-linux genisoimage)
+  iproute2 util-linux genisoimage systemd strace)
 
 missing=()
 for p in "${packages[@]}"; do
