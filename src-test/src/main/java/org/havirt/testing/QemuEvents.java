@@ -73,10 +73,21 @@ public final class QemuEvents implements AutoCloseable {
 
   /** The next event named {@code name}, or null after {@code within}; others are dropped. */
   public Event await(String name, Duration within) throws InterruptedException {
+    return await(name, java.time.Instant.EPOCH, within);
+  }
+
+  /**
+   * The next event named {@code name} that qemu stamped at or after {@code notBefore}, or null
+   * after {@code within}; others are dropped. One failure can bring several events of a name (qemu
+   * reports each failed request): a later trial must not take an earlier one's.
+   */
+  public Event await(String name, java.time.Instant notBefore, Duration within)
+      throws InterruptedException {
+    long from = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, notBefore);
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       Event e = events.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-      if (e == null || e.name().equals(name)) {
+      if (e == null || (e.name().equals(name) && e.epochMicros() >= from)) {
         return e;
       }
     }
