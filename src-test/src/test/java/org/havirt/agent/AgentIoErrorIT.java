@@ -139,6 +139,13 @@ class AgentIoErrorIT {
       assertThat(q.virsh("domstate", "--reason", "kept").trim())
           .as("nothing stopped it")
           .isEqualTo("paused (I/O error)");
+      // Resumed while the storage is still full, the guest retries its write and pauses again.
+      java.time.Instant resumed = java.time.Instant.now();
+      q.virsh("resume", "kept");
+      assertThat(qemu.await("BLOCK_IO_ERROR", resumed, Duration.ofSeconds(30)))
+          .as("the retried write failed")
+          .isNotNull();
+      assertThat(awaitDomstate("kept", "paused (I/O error)")).isEqualTo("paused (I/O error)");
     }
   }
 
