@@ -35,7 +35,10 @@ public final class TestGuest {
   /** Shown when a guest with {@link Domain#ignoreAcpi} saw the power button. */
   public static final String ACPI_IGNORED = "havirt-guest: ACPI power button pressed, ignored";
 
-  /** A generous bound for boot to {@link #READY} on a loaded 2-core machine (about 5 s idle). */
+  /**
+   * A generous bound for boot to {@link #READY}: 4.2-4.7 s on an idle 2-core machine (qemu run
+   * directly), 11.4 s median through libvirt at load average 9 (7 boots, 8.6-18.9 s).
+   */
   public static final Duration BOOT_TIMEOUT = Duration.ofSeconds(90);
 
   private static TestGuest built;

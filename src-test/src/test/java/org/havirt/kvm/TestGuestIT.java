@@ -60,7 +60,7 @@ class TestGuestIT {
 
   /**
    * One boot shows everything the tests rely on: a disk write that lands in the image, a CD-ROM
-   * mounted and listed, and the ACPI power button powering the guest off.
+   * mounted and listed, the DR network hook run, and the ACPI power button powering the guest off.
    */
   @Test
   void writesADiskMountsACdromAndPowersOffOnTheAcpiButton() throws Exception {
@@ -82,7 +82,8 @@ class TestGuestIT {
             .disk(image)
             .writeOnBoot("/dev/vda", 4)
             .cdrom(iso)
-            .mountCdrom();
+            .mountCdrom()
+            .netReconfig();
     q.virsh("define", d.writeXml(root.resolve("able.xml")).toString());
     q.virsh("start", "able");
     GuestConsole console = d.console();
@@ -90,6 +91,8 @@ class TestGuestIT {
     console.awaitLine("havirt-guest: wrote 4 MiB to /dev/vda", Duration.ofSeconds(60));
     assertThat(console.awaitLine("havirt-guest: cdrom mounted:", Duration.ofSeconds(30)))
         .endsWith("hello.txt ");
+    // The DR network hook runs packaging's service; this CD-ROM holds no payload for it.
+    console.awaitLine("havirt-guest: havirt-net-reconfig exited 0", Duration.ofSeconds(30));
     console.awaitLine("havirt-guest: idle", Duration.ofSeconds(30));
     q.virsh("shutdown", "able");
     console.awaitLine(TestGuest.POWERING_OFF, Duration.ofSeconds(30));
