@@ -57,6 +57,15 @@ public final class NodeOptions {
               + "(env HAVIRT_QEMU_WATCH; default ${DEFAULT-VALUE})")
   boolean qemuWatch;
 
+  @Option(
+      names = "--rhev-ca-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:HAVIRT_RHEV_CA_FILE:-}",
+      description =
+          "PEM of the CA that signed RHEV-M's certificate, for RHEV resources without "
+              + "RHEVMInfo.CAFile (env HAVIRT_RHEV_CA_FILE; default: the system's CAs)")
+  String rhevCaFile;
+
   /** This node's backend settings from the options (and their environment variables). */
   public VmBackendFactory.Settings settings() {
     Map<String, String> m = new HashMap<>();
@@ -66,6 +75,10 @@ public final class NodeOptions {
     m.put("migrate.data.uri", migrateDataUri == null ? "" : migrateDataUri);
     m.put("key.file", keyFile);
     m.put("qemu.watch", Boolean.toString(qemuWatch));
+    // Unset means the system's CAs: an empty value must not become the path "".
+    if (rhevCaFile != null && !rhevCaFile.isBlank()) {
+      m.put("rhev.ca.file", rhevCaFile);
+    }
     return new VmBackendFactory.Settings(m);
   }
 }

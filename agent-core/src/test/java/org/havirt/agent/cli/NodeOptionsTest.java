@@ -36,4 +36,13 @@ class NodeOptionsTest {
     assertThat(s.get("state.dir")).contains("/srv/h");
     assertThat(s.get("key.file")).contains("/k");
   }
+
+  @Test
+  void theRhevCaFileIsANodeSettingOnlyWhenGiven() {
+    // HAVIRT_RHEV_CA_FILE is not set under the build: no node CA, the system's CAs apply.
+    assertThat(parse().settings().get("rhev.ca.file")).isEmpty();
+    assertThat(parse("--rhev-ca-file", "/etc/havirt/rhevm-ca.pem").settings().get("rhev.ca.file"))
+        .contains("/etc/havirt/rhevm-ca.pem");
+    assertThat(parse("--rhev-ca-file", "").settings().get("rhev.ca.file")).isEmpty();
+  }
 }

@@ -375,7 +375,7 @@ public final class RhevClient {
               + base.host()
               + " is not trusted ("
               + e.getMessage()
-              + "); give its CA with the CAFile key of RHEVMInfo",
+              + "); give its CA with the CAFile key of RHEVMInfo or the node option --rhev-ca-file",
           e);
     }
     if (e instanceof InterruptedIOException) {
