@@ -353,7 +353,7 @@ public final class RhevClient {
               + what
               + " is larger than "
               + maxBody
-              + " bytes; havirt reads no more (node setting rhev.max.response.bytes)");
+              + " bytes; havirt reads no more (node option --rhev-max-response-bytes)");
     }
     return src.readUtf8();
   }
