@@ -2,6 +2,7 @@ package org.havirt.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,17 @@ class ManPagesTest {
         .contains(".SH SEE ALSO\n\\fBhavirt\\fR(1)");
     assertThat(pages.get("havirt")).contains(".SH COMMANDS\n.TP\n.B agent\n");
     assertThat(pages.get("havirtverify")).contains(".SH EXIT STATUS").contains("\\-\\-json");
+  }
+
+  @Test
+  void theRhevCaFileIsOnEveryPageThatTakesNodeSettings() {
+    // docs/rhev.md sends users to these pages for the node-wide RHEV-M CA.
+    for (String page : List.of("havirt-agent", "havirt-invoke", "havirtverify")) {
+      assertThat(pages.get(page))
+          .as(page)
+          .contains("\\fB\\-\\-rhev\\-ca\\-file\\fR \\fIFILE\\fR")
+          .contains("HAVIRT_RHEV_CA_FILE");
+    }
   }
 
   @Test

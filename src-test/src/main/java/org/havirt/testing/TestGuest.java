@@ -115,6 +115,7 @@ public final class TestGuest {
     private final List<Path> disks = new ArrayList<>();
     private final List<String> diskPolicies = new ArrayList<>();
     private Path cdrom;
+    private boolean nic;
     private int memoryMiB = 256;
 
     private Domain(TestGuest guest, String name, Path consoleFile) {
@@ -189,6 +190,27 @@ public final class TestGuest {
       return this;
     }
 
+    /**
+     * Adds a virtio NIC (eth0 in the guest) on QEMU's user-mode network: no host bridge or tap is
+     * needed, and nothing in the guest asks it for an address (no DHCP client runs).
+     */
+    public Domain nic() {
+      this.nic = true;
+      return this;
+    }
+
+    /**
+     * DR network as applied (needs {@link #nic}): as the shipped unit does, havirt-net-reconfig
+     * --no-activate writes an ifcfg file, then the image's network service brings up every ONBOOT
+     * ifcfg file ("havirt-guest: network: DEV up from FILE"); the console then shows {@code ip -4
+     * addr}, {@code ip route} and /etc/resolv.conf as lines "havirt-guest: net: ..." between "net
+     * begin" and "net end".
+     */
+    public Domain netIfcfg() {
+      options.add("havirt.net=ifcfg");
+      return this;
+    }
+
     /** Any other kernel command-line option, e.g. one the init learns later. */
     public Domain option(String kernelOption) {
       options.add(kernelOption);
@@ -239,6 +261,9 @@ public final class TestGuest {
         d.append("<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='")
             .append(esc(cdrom.toString()))
             .append("'/><target dev='hdc' bus='ide'/><readonly/></disk>");
+      }
+      if (nic) {
+        d.append("<interface type='user'><model type='virtio'/></interface>");
       }
       // append: the console of every boot of this domain stays in the one file.
       d.append("<serial type='file'><source path='")

@@ -3,7 +3,10 @@ package org.havirt.agent.cli;
 import java.util.HashMap;
 import java.util.Map;
 import org.havirt.types.backend.VmBackendFactory;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Options every command that touches a hypervisor takes; each has an environment variable too. */
 public final class NodeOptions {
@@ -57,6 +60,36 @@ public final class NodeOptions {
               + "(env HAVIRT_QEMU_WATCH; default ${DEFAULT-VALUE})")
   boolean qemuWatch;
 
+  @Option(
+      names = "--rhev-ca-file",
+      paramLabel = "FILE",
+      defaultValue = "${env:HAVIRT_RHEV_CA_FILE:-}",
+      description =
+          "PEM of the CA that signed RHEV-M's certificate, for RHEV resources without "
+              + "RHEVMInfo.CAFile (env HAVIRT_RHEV_CA_FILE; default: the system's CAs)")
+  String rhevCaFile;
+
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec mixee;
+
+  private long rhevMaxResponseBytes;
+
+  @Option(
+      names = "--rhev-max-response-bytes",
+      paramLabel = "BYTES",
+      defaultValue = "${env:HAVIRT_RHEV_MAX_RESPONSE_BYTES:-67108864}",
+      description =
+          "the largest answer read from RHEV-M; a larger one fails the call "
+              + "(env HAVIRT_RHEV_MAX_RESPONSE_BYTES; default ${DEFAULT-VALUE}, 64 MiB)")
+  void rhevMaxResponseBytes(long bytes) {
+    // A cap of 0 would fail every RHEV call: every RHEV resource UNKNOWN, with no hint why.
+    if (bytes < 1) {
+      throw new ParameterException(
+          mixee.commandLine(), "--rhev-max-response-bytes must be at least 1, not " + bytes);
+    }
+    this.rhevMaxResponseBytes = bytes;
+  }
+
   /** This node's backend settings from the options (and their environment variables). */
   public VmBackendFactory.Settings settings() {
     Map<String, String> m = new HashMap<>();
@@ -66,6 +99,11 @@ public final class NodeOptions {
     m.put("migrate.data.uri", migrateDataUri == null ? "" : migrateDataUri);
     m.put("key.file", keyFile);
     m.put("qemu.watch", Boolean.toString(qemuWatch));
+    // Unset means the system's CAs: an empty value must not become the path "".
+    if (rhevCaFile != null && !rhevCaFile.isBlank()) {
+      m.put("rhev.ca.file", rhevCaFile);
+    }
+    m.put("rhev.max.response.bytes", Long.toString(rhevMaxResponseBytes));
     return new VmBackendFactory.Settings(m);
   }
 }

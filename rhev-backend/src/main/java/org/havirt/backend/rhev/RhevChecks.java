@@ -115,8 +115,8 @@ final class RhevChecks {
                 Check.fail(
                     "rhevm",
                     e.getMessage(),
-                    "give RHEV-M's CA certificate with RHEVMInfo CAFile (or the node's"
-                        + " rhev.ca.file), and an https:// URL"));
+                    "give RHEV-M's CA certificate with RHEVMInfo CAFile (or the node option"
+                        + " --rhev-ca-file), and an https:// URL"));
         case NOT_FOUND, TRANSIENT, TIMED_OUT, NOT_INSTALLED, UNSUPPORTED, FAILED ->
             out.add(
                 Check.fail(

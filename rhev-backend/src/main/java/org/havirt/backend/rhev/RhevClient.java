@@ -353,7 +353,7 @@ public final class RhevClient {
               + what
               + " is larger than "
               + maxBody
-              + " bytes; havirt reads no more (node setting rhev.max.response.bytes)");
+              + " bytes; havirt reads no more (node option --rhev-max-response-bytes)");
     }
     return src.readUtf8();
   }
@@ -375,7 +375,7 @@ public final class RhevClient {
               + base.host()
               + " is not trusted ("
               + e.getMessage()
-              + "); give its CA with the CAFile key of RHEVMInfo",
+              + "); give its CA with the CAFile key of RHEVMInfo or the node option --rhev-ca-file",
           e);
     }
     if (e instanceof InterruptedIOException) {
