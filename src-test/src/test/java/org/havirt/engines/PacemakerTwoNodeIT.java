@@ -268,8 +268,8 @@ class PacemakerTwoNodeIT {
     // The guest booted on hvB and its write went through there.
     assertThat(r.get("io-written")).as(why).matches("\\d+\\.\\d\\d");
     // One failure, on hvA, the one havirt pushed (migration-threshold=1 moved the guest); none on
-    // hvB; no fencing. Pacemaker 2.1.5's controller on the DC counts that one failure once or
-    // twice (its log: two "Updating failcount ... after failed asyncmon" for the one request).
+    // hvB; no fencing. Pacemaker 2.1.5's controller counts that one failure once or twice (its
+    // log: two "Updating failcount ... after failed asyncmon" for the one request).
     assertThat(r.get("io-failed-actions")).as(why).isEqualTo("hvio_asyncmon_on_hvA");
     assertThat(r.get("io-failcount-hvA")).as(why).matches("[12]");
     assertThat(r.get("io-failcount-hvB")).as(why).isEqualTo("0");
