@@ -5,6 +5,12 @@
 # and qemu pauses the guest (error_policy='stop': libvirt's "paused (I/O error)"). havirt reports
 # it OFFLINE (FailoverOnIOError=1, the default), cleans it and tells Pacemaker, which stops it on
 # hvA and starts it on hvB, where the disk works: the guest boots there and its write succeeds.
+# With IO_AGENT_DOWN=1 (scenarios.sh havirt ioerror-agent-down, by hand only), hvA's agent is
+# stopped while the guest runs there and started again once the guest has paused: the new agent
+# first sees a guest already paused on the I/O error. This reproduces an open bug (issue 17
+# report): that agent does not clean the paused guest, Pacemaker's stop on hvA answers 0 with the
+# paused qemu still there, hvB's start is refused by the split-brain guard, and the guest stays
+# paused on hvA while Pacemaker shows it stopped (io-failover FAILED, io-hvA-after paused...).
 # Prints:
 #   RESULT io-paused-event yes|no     libvirt's lifecycle event "Suspended I/O Error" on hvA
 #   RESULT io-pause-reason R          libvirt's io-error-reason event there ("enospc")
@@ -20,6 +26,7 @@
 #   RESULT io-failcount-hvA N, io-failcount-hvB N, io-fencing none|LINES, io-nodes online|LIST,
 #   RESULT io-failed-start-hvB none|TEXT
 #   RESULT io-failed-actions TEXT     crm_mon's "Failed Resource Actions" for hvio
+#   RESULT io-hvA-after none|STATE    the guest's libvirt state on hvA once the failover is over
 
 io_pcmk_patterns='UNCLEAN|unclean|will be fenced|Requesting fencing|for fencing|state is now lost'
 
@@ -61,8 +68,15 @@ io_failover() {
     --xml-text "<rsc_location id=\"$rsc-prefers-hvA\" rsc=\"$rsc\" node=\"hvA\" score=\"50\"/>"
   mark_boot
   on hvA crm_resource -r "$rsc" --meta -p target-role -v Started >/dev/null
+  if [ -n "${IO_AGENT_DOWN:-}" ]; then
+    until_ok 120 running hvA
+    phase "stopping hvA's agent until the guest has paused"
+    stop_havirt hvA
+    until_ok 120 paused_event
+    start_havirt hvA
+  fi
   # Every 0.1 s until the guest runs on hvB: how many copies run (a paused qemu is a copy).
-  e=$(($(now) + 240000))
+  e=$(($(now) + 120000))
   until located hvB hvB && running hvB; do
     c=$(qemus); ((c > max)) && max=$c
     (($(now) < e)) || break
@@ -105,6 +119,8 @@ io_failover() {
   result io-failed-start-hvB "${s:-none}"
   s=$(on hvB crm_mon -1 2>/dev/null | sed -n '/Failed Resource Actions/,$p' | grep "$rsc " | sed 's/ returned.*//; s/^ *\* *//' | tr ' ' '_' | paste -sd';')
   result io-failed-actions "${s:-none}"
+  s=$(state hvA)
+  result io-hvA-after "$(tr ' ' '_' <<<"${s:-none}")"
   s=$( (after "$(pcmk_log hvA)" "$l0A"; after "$(pcmk_log hvB)" "$l0B") | grep -E "$io_pcmk_patterns" | head -3 | tr -s ' \n' '__')
   result io-fencing "${s:-none}"
   s=''
