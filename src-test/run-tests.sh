@@ -31,35 +31,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The QEMU tests' guest (org.havirt.testing.TestGuest, docs/kvm.md) is built at test time from
-# two Debian packages, fetched (not installed) into a cache that outlives "mvn clean": the cloud
-# kernel that linux-image-cloud-amd64 depends on now, and busybox-static. Nothing else is
-# downloaded. Without them the guest tests fail with a message that points here.
-guest_debs=${HAVIRT_TEST_GUEST_DEBS:-/var/cache/havirt-test-guest}
-guest_kernel() {
-  apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1
-}
-if [ "$(id -u)" -eq 0 ]; then
-  kernel=$(guest_kernel)
-  if [ -z "$kernel" ]; then
-    apt-get update -qq
-    kernel=$(guest_kernel)
-  fi
-  [ -n "$kernel" ] || { echo "run-tests: apt knows no linux-image-cloud-amd64" >&2; exit 2; }
-  mkdir -p "$guest_debs"
-  fetch=()
-  compgen -G "$guest_debs/${kernel}_*.deb" >/dev/null || fetch+=("$kernel")
-  compgen -G "$guest_debs/busybox-static_*.deb" >/dev/null || fetch+=(busybox-static)
-  if [ ${#fetch[@]} -gt 0 ]; then
-    # An outdated package list names versions the mirror no longer has: refresh it and retry.
-    (cd "$guest_debs" && apt-get download -qq "${fetch[@]}" 2>/dev/null) ||
-      { apt-get update -qq && (cd "$guest_debs" && apt-get download -qq "${fetch[@]}"); }
-  fi
-  # One kernel only: the one linux-image-cloud-amd64 depends on now.
-  find "$guest_debs" -maxdepth 1 -name 'linux-image-*-cloud-amd64_*.deb' ! -name "${kernel}_*" -delete
-elif ! compgen -G "$guest_debs/busybox-static_*.deb" >/dev/null; then
-  echo "run-tests: no test guest packages in $guest_debs (run as root to fetch them)" >&2
-fi
+# The QEMU tests' guest (org.havirt.testing.TestGuest) is built from two Debian packages that
+# this fetches (never installs) into a cache; without them the guest tests fail, pointing here.
+src-test/test-guest-debs.sh
 
 exec mvn -B -ntp verify "$@"

@@ -6,7 +6,8 @@
 #                                    unless BENCH_DOCS=1: then docs/benchmarks.md is rebuilt from
 #                                    these and the sections earlier runs left in the directory)
 #
-# Names: monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse cli-startup.
+# Names: monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse cli-startup;
+# detection-ioerror runs only the I/O-error row of detection and prints it.
 # As root on Debian it installs the packages it needs (libvirt, QEMU, Pacemaker, corosync,
 # resource-agents) and builds havirt if needed. Each benchmark is a program that prints a
 # Markdown section; the sections are collected under src-test/target/bench/.
@@ -26,6 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The detection benchmark's I/O-error row boots the QEMU tests' guest: fetch its two packages.
+src-test/test-guest-debs.sh
 if [ ! -d packaging/target/havirt/lib ] || [ ! -d src-test/target/classes ] || [ -n "${BENCH_REBUILD:-}" ]; then
   mvn -B -q -ntp install -DskipTests
 fi
@@ -101,7 +104,12 @@ for name in "${names[@]}"; do
     monitor-cost)
       java -cp "$cp" org.havirt.bench.MonitorCostBenchmark "$dist" src-test/bench/cpu-of.py 100 "$out/$name.md" ;;
     detection)
-      java -cp "$cp" org.havirt.bench.DetectionBenchmark "$dist/bin/havirt" "${DETECTION_TRIALS:-200}" "$out/$name.md" ;;
+      # Each I/O-error trial boots the test guest (seconds under TCG): fewer of them.
+      java -cp "$cp" org.havirt.bench.DetectionBenchmark "$dist/bin/havirt" "${DETECTION_TRIALS:-200}" "$out/$name.md" \
+        "${IOERROR_TRIALS:-20}" ;;
+    detection-ioerror)
+      # The I/O-error row of "detection" alone; prints it, writes nothing.
+      java -cp "$cp" org.havirt.bench.IoErrorDetection "$dist/bin/havirt" "${IOERROR_TRIALS:-20}" ;;
     scale)
       # 10 s MonitorInterval, 60 s CPU window, 200 destroy trials at each size.
       java -cp "$cp" org.havirt.bench.AgentScaleBenchmark "$dist/bin/havirt" 100,1000,5000 10 60 200 "$out/$name.md" ;;

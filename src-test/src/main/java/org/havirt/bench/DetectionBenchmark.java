@@ -15,8 +15,10 @@ import org.havirt.testing.PrivateLibvirtd;
  * subscribed engine socket: {@code virsh destroy} on the test driver, and {@code kill -9} of a real
  * QEMU TCG guest's process on the QEMU driver. Compared with what polling at the peers' default
  * intervals gives (a failure lands uniformly within the interval, so its detection delay is uniform
- * on [0, interval]: median interval/2, p95 0.95 × interval, p99 0.99 × interval). Usage:
- * DetectionBenchmark HAVIRT_BIN TRIALS [REPORT_MD]
+ * on [0, interval]: median interval/2, p95 0.95 × interval, p99 0.99 × interval). A guest paused on
+ * an I/O error has its own row ({@link IoErrorDetection}; each trial boots a guest, so it has its
+ * own, smaller trial count). Usage: DetectionBenchmark HAVIRT_BIN TRIALS [REPORT_MD
+ * [IOERROR_TRIALS]]
  */
 public final class DetectionBenchmark {
   private DetectionBenchmark() {}
@@ -25,9 +27,11 @@ public final class DetectionBenchmark {
     Path havirt = Path.of(args[0]);
     int trials = Integer.parseInt(args[1]);
     Path report = args.length > 2 ? Path.of(args[2]) : null;
+    int ioTrials = args.length > 3 ? Integer.parseInt(args[3]) : 20;
     List<Double> destroy = testDriverDestroy(havirt, trials);
     KillTimes killed = qemuKill(havirt, trials);
     List<Double> kill = killed.havirt();
+    List<Double> io = IoErrorDetection.trials(havirt, ioTrials);
     StringBuilder md = new StringBuilder("## Detection latency\n\n");
     md.append(
         String.format(
@@ -43,6 +47,7 @@ public final class DetectionBenchmark {
     row(md, "havirt, `virsh destroy` (test driver)", destroy, Double.NaN);
     row(md, "havirt, `kill -9` of the QEMU process (TCG guest)", kill, Double.NaN);
     row(md, "(libvirtd's own lifecycle event after that `kill -9`)", killed.libvirtd(), Double.NaN);
+    row(md, IoErrorDetection.ROW + ", " + ioTrials + " trials", io, Double.NaN);
     polling(md, "VirtualDomain, 10 s monitor (polling)", 10_000, hvKill);
     polling(md, "VCS KVMGuest, 60 s MonitorInterval (polling)", 60_000, hvKill);
     md.append(
@@ -54,7 +59,11 @@ public final class DetectionBenchmark {
                 + " delay, read from `virsh event --timestamp` (millisecond wall clock) in the"
                 + " same trials. havirt does not wait for it: it watches each guest's qemu"
                 + " process through a pidfd (see docs/kvm.md). libvirtd runs under a subreaper"
-                + " that reaps at once, as systemd does on a host.%n%n",
+                + " that reaps at once, as systemd does on a host. The I/O-error row: a booted"
+                + " test guest writes to a disk on a full tmpfs, and qemu stops it"
+                + " (error_policy='stop'; libvirt: paused (I/O error)); timed from qemu's own"
+                + " time stamp on its BLOCK_IO_ERROR event to the OFFLINE event"
+                + " (FailoverOnIOError = 1, the default).%n%n",
             hvKill, hvDestroy, UPTIME.toMillis()));
     Bench.report(report, md.toString());
   }

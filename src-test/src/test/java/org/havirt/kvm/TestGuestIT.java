@@ -3,7 +3,10 @@ package org.havirt.kvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.havirt.testing.GuestConsole;
 import org.havirt.testing.PrivateLibvirtd;
@@ -51,7 +54,57 @@ class TestGuestIT {
     assertThat(console.text()).doesNotContain("insmod").doesNotContain("failed");
     System.out.printf(
         "test guest: virsh start to ready %.2f s (load %s)%n",
-        s, java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
+        s, Files.readString(Path.of("/proc/loadavg")).trim());
     q.virsh("destroy", "boots");
+  }
+
+  /**
+   * One boot shows everything the tests rely on: a disk write that lands in the image, a CD-ROM
+   * mounted and listed, and the ACPI power button powering the guest off.
+   */
+  @Test
+  void writesADiskMountsACdromAndPowersOffOnTheAcpiButton() throws Exception {
+    Path image = root.resolve("ff.img");
+    byte[] ones = new byte[8 << 20];
+    java.util.Arrays.fill(ones, (byte) 0xff);
+    Files.write(image, ones);
+    Path content = Files.createDirectories(root.resolve("cd"));
+    Files.writeString(content.resolve("hello.txt"), "hello from the host\n");
+    Path iso = root.resolve("cd.iso");
+    PrivateLibvirtd.Result mkiso =
+        PrivateLibvirtd.run(
+            List.of("genisoimage", "-quiet", "-r", "-o", iso.toString(), content.toString()),
+            Duration.ofSeconds(30));
+    assertThat(mkiso.exit()).as(mkiso.output()).isZero();
+    TestGuest.Domain d =
+        guest
+            .domain("able", root.resolve("able.console"))
+            .disk(image)
+            .writeOnBoot("/dev/vda", 4)
+            .cdrom(iso)
+            .mountCdrom();
+    q.virsh("define", d.writeXml(root.resolve("able.xml")).toString());
+    q.virsh("start", "able");
+    GuestConsole console = d.console();
+    console.awaitLine(TestGuest.READY, TestGuest.BOOT_TIMEOUT);
+    console.awaitLine("havirt-guest: wrote 4 MiB to /dev/vda", Duration.ofSeconds(60));
+    assertThat(console.awaitLine("havirt-guest: cdrom mounted:", Duration.ofSeconds(30)))
+        .endsWith("hello.txt ");
+    console.awaitLine("havirt-guest: idle", Duration.ofSeconds(30));
+    q.virsh("shutdown", "able");
+    console.awaitLine(TestGuest.POWERING_OFF, Duration.ofSeconds(30));
+    console.awaitLine("reboot: Power down", Duration.ofSeconds(30));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String state = q.virsh("domstate", "--reason", "able").trim();
+    while (!state.startsWith("shut off") && System.nanoTime() < deadline) {
+      Thread.sleep(50); // libvirt notices qemu's exit on its own time; nothing of ours to wait on
+      state = q.virsh("domstate", "--reason", "able").trim();
+    }
+    assertThat(state).isEqualTo("shut off (shutdown)");
+    byte[] after = Files.readAllBytes(image);
+    assertThat(java.util.Arrays.copyOfRange(after, 0, 4 << 20))
+        .as("the guest's zeros reached the image")
+        .containsOnly((byte) 0);
+    assertThat(after[4 << 20]).as("and nothing past them").isEqualTo((byte) 0xff);
   }
 }
