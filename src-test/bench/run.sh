@@ -83,7 +83,8 @@ print()
 vd, hv = times("virtualdomain"), times("havirt")
 print("## Failover under Pacemaker\n")
 print("Two-node corosync + Pacemaker cluster on this machine (`src-test/pacemaker/lab.sh`), the"
-      " same diskless QEMU TCG guest, monitor every 5 s, `force_stop=true`, each libvirtd under a"
+      " same QEMU TCG guest (havirt's test guest: a kernel that boots and powers off on the ACPI"
+      " power button), monitor every 5 s, no `force_stop`, each libvirtd under a"
       " subreaper that reaps a dead qemu at once as systemd does. Each trial kills the"
       " guest's qemu with `kill -9` and times it until the guest runs again (a new qemu,"
       " `running`); %d trials per agent.\n" % trials)

@@ -24,7 +24,12 @@
 # - /dev/shm must be private: the Pacemaker CLI talks to its daemons through libqb shm files;
 # - corosync's parser wants every "{" at the end of its own line;
 # - VirtualDomain reads the domain name from the XML line by line: <name> on its own line;
-# - VirtualDomain's graceful stop waits for ACPI, which a guest with no OS ignores: force_stop;
+# - the guests are havirt's test guest (org.havirt.testing.TestGuest: a Debian cloud kernel and
+#   a busybox initramfs that honours the ACPI power button), so a stop is a real guest shutdown
+#   and no agent needs force_stop. Its kernel and initramfs are copied into $LAB/shared/guest,
+#   which both nodes' libvirtds and qemus see (setup checks it from inside each node): the
+#   image's own cache might be under a path a node sees differently (/var/lib/libvirt, /run are
+#   per node), and a rebuild of that cache must not pull the files from under a running guest;
 # - libvirtd reports a dead qemu only once its zombie is reaped, and this machine's PID 1 may
 #   reap late (seen: 1.3 s): each libvirtd runs under subreaper.py, which reaps at once, as
 #   systemd does on a host.
@@ -117,6 +122,8 @@ node_tree() {
   local n=$1 F=$LAB/$1/fs
   mkdir -p "$F"/{etc_corosync,var_lib_corosync,var_log_corosync,var_lib_libvirt,var_cache_libvirt,var_log_libvirt}
   mkdir -p "$LAB/$n/havirt-log" "$LAB/$n/havirt-state"
+  # Where the guests' consoles go (guest_xml): libvirtd creates a console file before this directory.
+  mkdir -p "$F/var_log_libvirt/qemu"
   cp -a /etc/corosync/uidgid.d "$F/etc_corosync/" 2>/dev/null || true
   cp -a /etc/libvirt "$F/etc_libvirt"
   install -d -m 755 -o hacluster -g haclient "$F/var_lib_pacemaker"
@@ -196,22 +203,53 @@ cgroup_controllers = [ ]
 CONF
 }
 
+# The kernel and initramfs of the test guest: $HAVIRT_GUEST_KERNEL and $HAVIRT_GUEST_INITRD
+# (PacemakerTwoNodeIT passes those of TestGuest.get()), else TestGuest's main builds or finds
+# them (it needs src-test compiled: mvn package).
+guest_image() {
+  local k=${HAVIRT_GUEST_KERNEL:-} i=${HAVIRT_GUEST_INITRD:-} paths
+  if [ -z "$k" ] || [ -z "$i" ]; then
+    paths=$(cd "$top" && java -cp "$top/src-test/target/classes" org.havirt.testing.TestGuest) ||
+      { echo "no test guest image (build src-test, fetch its packages: src-test/run-tests.sh)" >&2; return 2; }
+    k=$(sed -n 1p <<<"$paths") i=$(sed -n 2p <<<"$paths")
+  fi
+  mkdir -p "$LAB/shared/guest"
+  cp "$k" "$LAB/shared/guest/vmlinuz"
+  cp "$i" "$LAB/shared/guest/initrd.gz"
+}
+
+# guest_xml NAME [CMDLINE_OPTION...]: the test guest's domain, in the shared directory both
+# nodes read. Its serial console goes to /var/log/libvirt/qemu/NAME-console.log, a path each
+# node has its own of (console() in scenarios.sh), appended to by every boot. <name> stays on
+# its own line for VirtualDomain. The guest vmio also has a disk, at the same path on both
+# nodes but on each node's own filesystem (io_disks in ioerror.sh), and stops on a failed write.
 guest_xml() {
-  cat >"$LAB/shared/$1.xml" <<XML
+  local name=$1 disk=''
+  shift
+  if [ "$name" = vmio ]; then
+    disk="<disk type='file' device='disk'>
+      <driver name='qemu' type='raw' error_policy='stop'/>
+      <source file='/var/lib/libvirt/images/vmio.img'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>"
+  fi
+  cat >"$LAB/shared/$name.xml" <<XML
 <domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
+  <name>$name</name>
+  <memory unit='MiB'>128</memory>
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <boot dev='network'/>
+    <kernel>$LAB/shared/guest/vmlinuz</kernel>
+    <initrd>$LAB/shared/guest/initrd.gz</initrd>
+    <cmdline>console=ttyS0 quiet $*</cmdline>
   </os>
   <features><acpi/></features>
   <cpu mode='custom' match='exact' check='none'><model fallback='forbid'>qemu64</model></cpu>
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='pty'/>
-    <console type='pty'/>
+    $disk
+    <serial type='file'><source path='/var/log/libvirt/qemu/$name-console.log' append='on'/><target port='0'/></serial>
     <memballoon model='none'/>
   </devices>
 </domain>
@@ -231,8 +269,11 @@ setup() {
   # Only the QEMU driver: the network, nwfilter and storage drivers would touch the host.
   ln -sf /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so "$LAB/drivers/"
   for n in "${NODES[@]}"; do node_tree "$n"; done
+  guest_image
   guest_xml vmvd
   guest_xml vmhv
+  # The I/O error scenario's guest writes 8 MiB to its disk once it is up (ioerror.sh).
+  guest_xml vmio havirt.write=/dev/vda:8
 
   log "network namespaces"
   ip netns add "$(netns hvA)"
@@ -261,6 +302,11 @@ setup() {
   waitfor 30 on hvA virsh -c qemu+tcp://hvB/system version
   waitfor 30 on hvB virsh -c qemu+tcp://hvA/system version
   for n in "${NODES[@]}"; do waitfor 60 on "$n" "$DIST/bin/havirt" status; done
+  # What each node's libvirtd (and the qemu it starts, in the same namespaces) sees of the guest.
+  for n in "${NODES[@]}"; do
+    on "$n" test -r "$LAB/shared/guest/vmlinuz" -a -r "$LAB/shared/guest/initrd.gz" ||
+      { echo "node $n cannot read the test guest's kernel and initramfs in $LAB/shared/guest" >&2; exit 2; }
+  done
   log "lab ready"
 }
 

@@ -20,7 +20,6 @@
 # the gap: a wrapper that does not wait for the agent fails it (answered 5 before issue 14).
 
 pcmk_log() { echo "$LAB/$1/fs/var_log_pacemaker/pacemaker.log"; }
-size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 # Log lines of file $1 after byte offset $2 (up to offset $3 when given).
 log_since() { if [ -n "${3:-}" ]; then head -c "$3" "$1"; else cat "$1"; fi | tail -c +"$(($2 + 1))"; }
 # pacemaker-execd's debug lines for this resource's monitors (lab.sh sets PCMK_debug).

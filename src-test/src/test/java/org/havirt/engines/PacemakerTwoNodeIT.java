@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.havirt.testing.TestGuest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,14 +25,16 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Pacemaker end to end on two nodes: a real corosync + Pacemaker cluster of two network and mount
  * namespaces on this machine, each with its own libvirtd (QEMU driver) and havirt agent ({@code
  * src-test/pacemaker/lab.sh}). The same scenarios ({@code scenarios.sh}) run for {@code
- * ocf:havirt:KVMGuest} and for {@code ocf:heartbeat:VirtualDomain} with the same diskless TCG guest
- * and operations: start, restart after {@code kill -9} of qemu, live migration with {@code
+ * ocf:havirt:KVMGuest} and for {@code ocf:heartbeat:VirtualDomain} with the same TCG guest ({@link
+ * TestGuest}: a real kernel that powers off on the ACPI power button) and operations, and without
+ * {@code force_stop}: start, restart after {@code kill -9} of qemu, live migration with {@code
  * crm_resource --move}, failover when the guest's node crashes, a split brain (fencing off, only
- * Pacemaker killed on the guest's node) and a clean stop. The timings of both go to {@code
- * target/pacemaker-two-node.md}. For havirt alone (VirtualDomain has no daemon), its agent is
- * restarted under the running guest three ways ({@code restarts.sh}): killed and restarted by its
- * supervisor 2 s later, restarted like {@code systemctl restart}, and upgraded by installing the
- * .deb over itself inside the guest's node.
+ * Pacemaker killed on the guest's node) and a clean stop, which must be the guest's own shutdown.
+ * The timings of both go to {@code target/pacemaker-two-node.md}. For havirt alone (VirtualDomain
+ * has no daemon), its agent is restarted under the running guest three ways ({@code restarts.sh}):
+ * killed and restarted by its supervisor 2 s later, restarted like {@code systemctl restart}, and
+ * upgraded by installing the .deb over itself inside the guest's node; and a guest whose disk fails
+ * writes on one node is failed over to the other ({@code ioerror.sh}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PacemakerTwoNodeIT {
@@ -46,7 +49,9 @@ class PacemakerTwoNodeIT {
           "live-migration",
           "node-crash-failover",
           "split-brain-refused",
-          "clean-stop");
+          "clean-stop",
+          "io-failover",
+          "io-written");
 
   /** The agent restarts of {@code restarts.sh}, in the order they run. */
   static final List<String> RESTARTS = List.of("agent-kill9", "agent-restart", "agent-upgrade");
@@ -54,13 +59,17 @@ class PacemakerTwoNodeIT {
   static final Map<String, Map<String, String>> results = new LinkedHashMap<>();
   static boolean labUp;
 
+  /** The test guest's kernel and initramfs, which lab.sh copies where both nodes see them. */
+  static Map<String, String> guestEnv = Map.of();
+
   record Run(int exit, String out) {}
 
   static Run run(long timeoutSeconds, Path log, String... cmd)
       throws IOException, InterruptedException {
+    ProcessBuilder b = new ProcessBuilder(cmd);
+    b.environment().putAll(guestEnv);
     Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
+        b.redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .start();
@@ -102,6 +111,11 @@ class PacemakerTwoNodeIT {
         Files.exists(Path.of("/usr/lib/ocf/resource.d/heartbeat/VirtualDomain")),
         "ocf:heartbeat:VirtualDomain is missing (Debian package resource-agents)");
     Files.createDirectories(REPORT.getParent());
+    TestGuest guest = TestGuest.get();
+    guestEnv =
+        Map.of(
+            "HAVIRT_GUEST_KERNEL", guest.kernel().toString(),
+            "HAVIRT_GUEST_INITRD", guest.initrd().toString());
     Run setup =
         run(300, REPORT.resolveSibling("pacemaker-lab-setup.log"), LAB_SH.toString(), "setup");
     assertThat(setup.exit()).as("lab setup:\n%s", setup.out()).isZero();
@@ -152,6 +166,10 @@ class PacemakerTwoNodeIT {
     assertThat(r.get("split-brain-original-running")).isEqualTo("yes");
     // Once the isolated node rejoins, one copy runs.
     assertThat(r.get("copies-after-rejoin")).isEqualTo("1");
+    // Issue 17: no force_stop; the stop is the guest's own shutdown, not a destroy.
+    assertThat(r.get("clean-stop-console")).as(out).isEqualTo("powering-off");
+    assertThat(r.get("clean-stop-reason")).as(out).isEqualTo("shutdown");
+    assertThat(r.get("clean-stop-pacemaker")).as(out).isEqualTo("0");
   }
 
   @Test
@@ -172,15 +190,7 @@ class PacemakerTwoNodeIT {
     assertThat(r.get("split-brain-refused")).matches("\\d+\\.\\d\\d");
     // The killed qemu was pushed to Pacemaker at once (crm_resource --fail), and nothing else
     // was: not the migration away, the stops, the split brain or the crash.
-    long pushed = 0;
-    for (String node : List.of("hvA", "hvB")) {
-      Path log = TOP.resolve("src-test/target/pacemaker-lab/" + node + "/havirt-log/engine_A.log");
-      pushed +=
-          Files.readAllLines(log).stream()
-              .filter(l -> l.contains("pacemaker told of failure"))
-              .count();
-    }
-    assertThat(pushed).as("failures pushed to Pacemaker").isEqualTo(1);
+    assertThat(pushed("hv")).as("failures of hv pushed to Pacemaker").isEqualTo(1);
     // Pacemaker shows why, from the OCF agent's exit reason.
     assertThat(r.get("split-brain-reason"))
         .contains("is_running")
@@ -215,6 +225,58 @@ class PacemakerTwoNodeIT {
     assertThat(r.get("install-dpkg-exit")).as("first dpkg -i in %s", r).isEqualTo("0");
     assertThat(r.get("upgrade-dpkg-exit")).as("dpkg -i over itself in %s", r).isEqualTo("0");
     assertThat(r.get("upgrade-agent-home")).isEqualTo("/usr/lib/havirt");
+  }
+
+  /** How many failures of Pacemaker resource {@code rsc} the agents pushed to Pacemaker. */
+  static long pushed(String rsc) throws IOException {
+    long pushed = 0;
+    for (String node : List.of("hvA", "hvB")) {
+      Path log = TOP.resolve("src-test/target/pacemaker-lab/" + node + "/havirt-log/engine_A.log");
+      pushed +=
+          Files.readAllLines(log).stream()
+              .filter(l -> l.contains("pacemaker told of failure resource=" + rsc + " "))
+              .count();
+    }
+    return pushed;
+  }
+
+  /**
+   * Issue 17 point 3: the guest's disk on hvA fails writes (a full tmpfs), qemu pauses it on the
+   * I/O error, havirt reports it OFFLINE and Pacemaker fails it over to hvB, where the disk works.
+   */
+  @Test
+  @Order(4)
+  void havirtFailsAGuestPausedOnAnIoErrorOverToTheOtherNode() throws IOException {
+    Map<String, String> r = results.get("havirt");
+    assertThat(r).as("the havirt scenarios ran (test order 2)").isNotNull();
+    String why = r.toString();
+    assertThat(r.get("io-paused-event"))
+        .as("libvirt paused it on the I/O error: %s", why)
+        .isEqualTo("yes");
+    assertThat(r.get("io-pause-reason")).as(why).isEqualTo("enospc");
+    assertThat(r.get("io-havirt-state"))
+        .as(why)
+        .startsWith("state=OFFLINE")
+        .contains("paused_(I/O_error)");
+    // Its paused qemu on hvA was destroyed (havirt's clean, or Pacemaker's stop) before hvB's
+    // libvirtd started the new one; at no poll did two copies run.
+    assertThat(r.get("io-hvA-stop-reason")).as(why).isEqualTo("destroyed");
+    assertThat(r.get("io-order")).as(why).isEqualTo("destroyed-first");
+    assertThat(r.get("io-copies-max")).as(why).isEqualTo("1");
+    assertThat(r.get("io-pause-to-destroyed")).as(why).matches("\\d+\\.\\d\\d");
+    assertThat(r.get("io-failover")).as(why).matches("\\d+\\.\\d\\d");
+    // The guest booted on hvB and its write went through there.
+    assertThat(r.get("io-written")).as(why).matches("\\d+\\.\\d\\d");
+    // One failure, on hvA, the one havirt pushed (migration-threshold=1 moved the guest); none on
+    // hvB; no fencing. Pacemaker 2.1.5's controller counts that one failure once or twice (its
+    // log: two "Updating failcount ... after failed asyncmon" for the one request).
+    assertThat(r.get("io-failed-actions")).as(why).isEqualTo("hvio_asyncmon_on_hvA");
+    assertThat(r.get("io-failcount-hvA")).as(why).matches("[12]");
+    assertThat(r.get("io-failcount-hvB")).as(why).isEqualTo("0");
+    assertThat(r.get("io-failed-start-hvB")).as(why).isEqualTo("none");
+    assertThat(r.get("io-fencing")).as(why).isEqualTo("none");
+    assertThat(r.get("io-nodes")).as(why).isEqualTo("online");
+    assertThat(pushed("hvio")).as("failures of hvio pushed to Pacemaker").isEqualTo(1);
   }
 
   static String table() {
