@@ -151,8 +151,12 @@ public final class Observer implements AutoCloseable {
   private void tick() {
     Instant now = Instant.now();
     for (TruthSource s : sources) {
-      for (Fact f : s.sample()) {
-        update(f, now);
+      List<Fact> facts = s.sample();
+      // Stamped when the sample returned: what it read may be that recent, and a stop stamped
+      // earlier could precede the command that caused it.
+      Instant read = Instant.now();
+      for (Fact f : facts) {
+        update(f, read);
       }
     }
     judgeStops(now);
