@@ -31,6 +31,7 @@ public final class KvmBackend implements Backend {
   private final List<ExtraInvariant> invariants = new ArrayList<>();
   private final List<PrivateLibvirtd> libvirtds = new ArrayList<>();
   private final List<AgentNode> agents = new ArrayList<>();
+  private final List<LibvirtEvents> events = new ArrayList<>();
   final Map<String, PrivateLibvirtd> libvirtdOf = new LinkedHashMap<>();
   final Map<String, Path> sharedXml = new LinkedHashMap<>();
   private final Map<String, Path> sharedDir = new LinkedHashMap<>();
@@ -125,6 +126,7 @@ public final class KvmBackend implements Backend {
                   String.format("0%d0%d0%d0%d-0000-4000-8000-00000000000%d", k, k, k, k, k))
               : PrivateLibvirtd.testDriver(root.resolve("lv/" + n));
       libvirtds.add(lv);
+      events.add(new LibvirtEvents(n, lv.uri(), world.ring));
       sharedDir.put(n, shared);
       libvirtdOf.put(n, lv);
       List<String> args =
@@ -218,6 +220,7 @@ public final class KvmBackend implements Backend {
 
   @Override
   public void close() {
+    events.forEach(LibvirtEvents::close);
     for (AgentNode a : agents) {
       a.close();
     }

@@ -405,6 +405,10 @@ public final class Observer implements AutoCloseable {
   }
 
   private void logLine(String node, String line) {
+    if (line.startsWith("ERROR ") || line.contains("Exception in thread")) {
+      // The agent logs ERROR only for what must not happen: a failed loop task, a dead socket.
+      violate("no-internal-error", "agent " + node + ": " + line);
+    }
     String res = field(line, "resource=");
     if (res == null) {
       return;
