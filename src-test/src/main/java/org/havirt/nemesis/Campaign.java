@@ -87,6 +87,16 @@ public final class Campaign {
     EventRing ring = new EventRing(s.dir().resolve("events.log"));
     World world = new World(s.dir(), ring, s.seed());
     List<Backend> backends = Backends.forName(s.backend(), s.nodes());
+    // An interrupted campaign (Ctrl-C, a killed test run) still stops every daemon it started.
+    Thread hook =
+        new Thread(
+            () -> {
+              for (Backend b : backends) {
+                b.close();
+              }
+            },
+            "nemesis-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     Figures figures = new Figures();
     Observer observer = null;
     Engine engine = null;
@@ -157,6 +167,11 @@ public final class Campaign {
       }
       for (Backend b : backends) {
         b.close();
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // the JVM is shutting down: the hook runs, and closing twice is harmless
       }
       ring.flush();
     }
@@ -267,6 +282,7 @@ public final class Campaign {
                 + ": true state reached in "
                 + Duration.between(from, Instant.now()).toMillis()
                 + " ms");
+        world.observer().updateFigures();
         return;
       }
       Thread.sleep(100); // polling the observer's view, with the bound as deadline

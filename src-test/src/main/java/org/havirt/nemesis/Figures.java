@@ -12,10 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The campaign's figures: per fault kind, how many were injected, how many the agents saw (a state
- * published on a node the fault reached, after it), how many recovered (every resource of the lanes
- * it reached back at its true state within {@link Bounds#SETTLE} of the heal) and how long that
- * took; and the engine's view. Thread-safe.
+ * The campaign's figures: per fault kind, how many were injected, how many the agents saw (a change
+ * of state, confidence, reason or flag published on a node the fault reached, after it), how many
+ * recovered (every resource of the lanes it reached back at its true state within {@link
+ * Bounds#SETTLE} of the heal) and how long that took; and the engine's view. Thread-safe.
  */
 public final class Figures {
   private static final class Tracked {

@@ -218,8 +218,15 @@ public final class KvmBackend implements Backend {
     return invariants;
   }
 
+  private boolean closed;
+
+  /** Stops everything it started; the second call does nothing (a shutdown hook may race it). */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     events.forEach(LibvirtEvents::close);
     for (AgentNode a : agents) {
       a.close();

@@ -500,6 +500,11 @@ public final class Observer implements AutoCloseable {
 
   // ---- verdicts ----
 
+  /** Brings the figures up to date now (the campaign's end comes between two ticks). */
+  void updateFigures() {
+    figures.tick(this, Instant.now());
+  }
+
   /** Whether every place of the lane agrees with the truth and none is UNKNOWN. */
   public boolean settled(Lane l) {
     for (String r : l.resources()) {

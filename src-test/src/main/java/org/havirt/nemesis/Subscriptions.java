@@ -99,10 +99,8 @@ public final class Subscriptions implements AutoCloseable {
       return;
     }
     published.put(p, now);
-    if (before == null
-        || !before.state().equals(now.state())
-        || !java.util.Objects.equals(before.flag(), now.flag())) {
-      onChange.accept(p, now);
+    if (before == null || before.seq() != now.seq()) {
+      onChange.accept(p, now); // every change: of state, confidence, reason or flag
     }
   }
 
