@@ -30,6 +30,7 @@ public final class Figures {
       inj.touches.forEach(p -> nodes.add(p.node()));
       nodes.addAll(inj.agentsOut);
       nodes.addAll(inj.hypervisorsOut);
+      nodes.addAll(inj.reaches);
     }
   }
 

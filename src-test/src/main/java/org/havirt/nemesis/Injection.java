@@ -27,6 +27,7 @@ public final class Injection {
   public final Set<Place> touches;
   public final Set<String> agentsOut;
   public final Set<String> hypervisorsOut;
+  public final Set<String> reaches;
   public final Instant at = Instant.now();
   private volatile Instant from = at;
   public final Duration lasts;
@@ -50,6 +51,24 @@ public final class Injection {
       Set<String> hypervisorsOut,
       Duration lasts,
       Healer healer) {
+    this(kind, text, touches, agentsOut, hypervisorsOut, Set.of(), lasts, healer);
+  }
+
+  /**
+   * As above, with {@code reaches}: more nodes the fault reaches without explaining anything there
+   * (a guest suspended, storage made read-only), counted only by the figures ("seen by the agents",
+   * "recovered").
+   */
+  public Injection(
+      String kind,
+      String text,
+      Set<Place> touches,
+      Set<String> agentsOut,
+      Set<String> hypervisorsOut,
+      Set<String> reaches,
+      Duration lasts,
+      Healer healer) {
+    this.reaches = Set.copyOf(reaches);
     this.kind = kind;
     this.text = text;
     this.touches = Set.copyOf(touches);

@@ -177,6 +177,7 @@ final class KvmFaults {
             Set.of(),
             Set.of(),
             Set.of(),
+            Set.of(at.node()),
             between(rng, 1000, 10_000),
             () -> virsh(at.node(), "resume", at.resource())));
   }
@@ -188,7 +189,15 @@ final class KvmFaults {
     }
     var r = virsh(p.get().node(), "undefine", p.get().resource());
     return Optional.of(
-        instant("virsh-undefine", "virsh undefine " + p.get() + " -> " + r.exit(), Set.of()));
+        new Injection(
+            "virsh-undefine",
+            "virsh undefine " + p.get() + " -> " + r.exit(),
+            Set.of(),
+            Set.of(),
+            Set.of(),
+            Set.of(p.get().node()),
+            Duration.ZERO,
+            null));
   }
 
   private Optional<Injection> edit(World w, Random rng) throws Exception {
@@ -212,8 +221,15 @@ final class KvmFaults {
       Files.writeString(f, xml);
       var r = virsh(at.node(), "define", f.toString());
       return Optional.of(
-          instant(
-              "xml-edit", "virsh define gen " + gen + " on " + at + " -> " + r.exit(), Set.of()));
+          new Injection(
+              "xml-edit",
+              "virsh define gen " + gen + " on " + at + " -> " + r.exit(),
+              Set.of(),
+              Set.of(),
+              Set.of(),
+              Set.of(at.node()),
+              Duration.ZERO,
+              null));
     } finally {
       Files.deleteIfExists(f);
     }
@@ -477,6 +493,7 @@ final class KvmFaults {
             Set.of(),
             Set.of(),
             Set.of(),
+            Set.of(n.get()),
             between(rng, 2000, 15_000),
             () -> {
               try {
