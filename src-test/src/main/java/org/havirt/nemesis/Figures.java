@@ -64,7 +64,9 @@ public final class Figures {
         lanes.add(o.world().laneOf(n));
       }
       if (lanes.stream().allMatch(o::settled)) {
-        t.recovered = Duration.between(healed, now);
+        // The tick's clock may be read just before the heal's own: never below zero.
+        Duration d = Duration.between(healed, now);
+        t.recovered = d.isNegative() ? Duration.ZERO : d;
       } else if (Duration.between(healed, now).compareTo(Bounds.SETTLE) > 0) {
         t.gaveUp = true;
       }
