@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -441,10 +440,7 @@ final class SimRoutes {
   static void send(HttpExchange ex, int code, JsonNode body) throws IOException {
     byte[] b = JSON.writeValueAsBytes(body);
     ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(code, b.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(b);
-    }
+    SimFaultReplies.send(ex, code, b); // as sent, or cut by an injected fault
   }
 
   static Map<String, String> form(String s) {
