@@ -98,11 +98,19 @@ class RhevFaultsIT {
     assertThat(m).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
   }
 
-  /** The VM still runs on h1, as the simulator (not the agent) says. */
+  /**
+   * The VM still runs on h1, as the simulator (not the agent) says, and RHEV-M received no stop,
+   * shutdown or migration of it (its action audit).
+   */
   void assertStillUpOnH1() {
     assertThat(sim.model.vmTruth())
         .singleElement()
         .isEqualTo(new SimModel.VmTruth("vm1", "up", "h1", 1));
+    assertThat(sim.model.actions(0))
+        .as("actions RHEV-M received")
+        .noneMatch(a -> a.action().equals("stop"))
+        .noneMatch(a -> a.action().equals("shutdown"))
+        .noneMatch(a -> a.action().equals("migrate"));
   }
 
   @ParameterizedTest

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -38,8 +37,8 @@ public final class RhevmSimulator implements AutoCloseable {
   private final HttpsServer server;
   private final SimTls tls;
   private final String user;
-  private final String password;
-  private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> passwords = new ConcurrentHashMap<>(); // user -> password
+  private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> user
 
   /** Every API request served, for "one request per round" assertions. */
   public final AtomicLong requests = new AtomicLong();
@@ -109,7 +108,7 @@ public final class RhevmSimulator implements AutoCloseable {
   public RhevmSimulator(Path dir, int port, String user, String password) throws Exception {
     this.tls = SimTls.create(dir.resolve("tls"));
     this.user = user;
-    this.password = password;
+    passwords.put(user, password);
     this.routes = new SimRoutes(model, vmListings, () -> expandLinks);
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
@@ -153,6 +152,14 @@ public final class RhevmSimulator implements AutoCloseable {
     return info;
   }
 
+  /**
+   * Adds an API user (one per node in a campaign, so the action audit, {@link SimModel#actions},
+   * tells which node asked).
+   */
+  public void addUser(String name, String password) {
+    passwords.put(name, password);
+  }
+
   /** Makes every token issued so far invalid (the next call gets 401). */
   public void revokeTokens() {
     tokens.clear();
@@ -194,7 +201,8 @@ public final class RhevmSimulator implements AutoCloseable {
               .put("error_description", "bad grant"));
       return;
     }
-    if (!user.equals(form.get("username")) || !password.equals(form.get("password"))) {
+    String pw = passwords.get(String.valueOf(form.get("username")));
+    if (pw == null || !pw.equals(form.get("password"))) {
       // Real engines answer bad credentials with 400, not 401.
       failedLogins.incrementAndGet();
       SimRoutes.send(
@@ -210,7 +218,7 @@ public final class RhevmSimulator implements AutoCloseable {
       return;
     }
     String t = UUID.randomUUID().toString();
-    tokens.add(t);
+    tokens.put(t, form.get("username"));
     SimRoutes.send(
         ex,
         200,
@@ -241,7 +249,9 @@ public final class RhevmSimulator implements AutoCloseable {
         revokeTokens(); // this request's token included: it gets 401
       }
       String auth = ex.getRequestHeaders().getFirst("Authorization");
-      if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))) {
+      String who =
+          auth == null || !auth.startsWith("Bearer ") ? null : tokens.get(auth.substring(7));
+      if (who == null) {
         SimRoutes.send(
             ex, 401, SimRoutes.fault("Unauthorized", "the token is missing, expired or revoked"));
         return;
@@ -264,7 +274,7 @@ public final class RhevmSimulator implements AutoCloseable {
       } else if (SimFaultReplies.reply(ex, draw)) {
         return;
       }
-      routes.route(ex);
+      routes.route(ex, who);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {

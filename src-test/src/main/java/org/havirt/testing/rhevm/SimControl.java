@@ -16,6 +16,8 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code GET /havirt-sim/truth}: {@code {vms:[{name,status,host,copies}], hosts:[{name,
  *       status}], faults:{kind:count}}}, read from the model directly.
+ *   <li>{@code GET /havirt-sim/actions?after=SEQ}: {@code {actions:[{seq, at, user, vm, action,
+ *       vmStatus, vmHost, target, refused}]}}, the audit of API actions ({@link SimModel#actions}).
  *   <li>{@code POST /havirt-sim/faults} {@code {seed?, maxLatencyMillis, p5xx, pGarbage, pDrop,
  *       pRevoke}}: arms random API faults (a seed starts a new random sequence).
  *   <li>{@code POST /havirt-sim/heal}: disarms them.
@@ -41,6 +43,23 @@ final class SimControl {
           post ? orEmpty(SimRoutes.JSON.readTree(ex.getRequestBody())) : SimRoutes.JSON.nullNode();
       if (p.length == 2 && p[1].equals("truth") && !post) {
         SimRoutes.send(ex, 200, truth());
+      } else if (p.length == 2 && p[1].equals("actions") && !post) {
+        String q = Optional.ofNullable(ex.getRequestURI().getQuery()).orElse("");
+        long after = Long.parseLong(SimRoutes.form(q).getOrDefault("after", "0"));
+        ArrayNode list = SimRoutes.JSON.createArrayNode();
+        for (SimModel.Action a : sim.model.actions(after)) {
+          list.addObject()
+              .put("seq", a.seq())
+              .put("at", a.atMillis())
+              .put("user", a.user())
+              .put("vm", a.vm())
+              .put("action", a.action())
+              .put("vmStatus", a.vmStatus())
+              .put("vmHost", a.vmHost())
+              .put("target", a.target())
+              .put("refused", a.refused().orElse(""));
+        }
+        SimRoutes.send(ex, 200, SimRoutes.JSON.createObjectNode().set("actions", list));
       } else if (p.length == 2 && p[1].equals("faults") && post) {
         arm(body);
         SimRoutes.send(ex, 200, truth());

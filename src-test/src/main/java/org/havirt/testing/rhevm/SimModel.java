@@ -68,6 +68,53 @@ public final class SimModel {
    */
   public record VmTruth(String name, String status, String host, int copies) {}
 
+  /**
+   * One action an API client took, as the engine received it: who (the API user), on which VM
+   * (empty for a host action), what ({@code start}, {@code shutdown}, {@code stop}, {@code
+   * migrate}, {@code fence_manual}), the VM's status and host at that moment, the host asked for
+   * (start, migrate, fence), and the engine's refusal if any. An observer's record: a stop of a VM
+   * that ran on another node's host, or that nobody asked to stop, shows here whatever the agent
+   * believed.
+   */
+  public record Action(
+      long seq,
+      long atMillis,
+      String user,
+      String vm,
+      String action,
+      String vmStatus,
+      String vmHost,
+      String target,
+      Optional<String> refused) {}
+
+  final List<Action> actions = new ArrayList<>();
+
+  synchronized void audit(
+      String user,
+      String vm,
+      String action,
+      String status,
+      String host,
+      String target,
+      Optional<String> refused) {
+    actions.add(
+        new Action(
+            actions.size() + 1,
+            System.currentTimeMillis(),
+            user,
+            vm,
+            action,
+            status,
+            host,
+            target,
+            refused));
+  }
+
+  /** Every audited action with a sequence number above {@code after}, oldest first. */
+  public synchronized List<Action> actions(long after) {
+    return actions.stream().filter(a -> a.seq() > after).toList();
+  }
+
   /** One host as an observer sees it. */
   public record HostTruth(String name, String status) {}
 
