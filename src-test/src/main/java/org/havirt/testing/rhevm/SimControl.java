@@ -89,7 +89,7 @@ final class SimControl {
           SimRoutes.send(ex, 404, SimRoutes.fault("Not Found", "no VM " + p[2]));
           return;
         }
-        sim.model.stop(v.get()); // refused (already down) is fine: it is down either way
+        sim.model.crashVm(v.get());
         SimRoutes.send(ex, 200, truth());
       } else {
         SimRoutes.send(ex, 404, SimRoutes.fault("Not Found", "no control " + ex.getRequestURI()));

@@ -323,6 +323,23 @@ public final class SimModel {
   }
 
   /**
+   * A VM dies by itself (qemu crashed): the engine has it down, unless its host does not answer
+   * (then it stays unknown to the engine, and is simply gone).
+   */
+  public synchronized void crashVm(Vm v) {
+    advance();
+    v.stillRunsOn = null;
+    Host h = v.hostId == null ? null : hosts.get(v.hostId);
+    if (h != null && h.status.equals("non_responsive")) {
+      return;
+    }
+    if (!v.status.equals("down")) {
+      v.pending.clear();
+      set(v, "down", null);
+    }
+  }
+
+  /**
    * Cuts a host off from the engine without stopping it (a network partition, a hung VDSM): the
    * engine sees what {@link #crashHost} shows (non_responsive, its VMs unknown), but the VMs go on
    * running there. A manual fence confirmed meanwhile is then a lie: the engine marks them down
