@@ -18,6 +18,9 @@ import org.havirt.types.ResourceState;
  * online, offline, clean, migrate, open and close. Pure, like the rules it belongs to.
  */
 final class Outcomes {
+  /** The confidence of a guest still arriving (VmStateTable: LAUNCHING, spec §4). */
+  static final int ARRIVING_CONFIDENCE = 10;
+
   private final ResourceRules rules;
   private final ResourceModel m;
 
@@ -308,7 +311,11 @@ final class Outcomes {
 
   private void idle(MonitorResult now, boolean online, boolean intentional) {
     settle();
-    if (online && m.expected != Expect.ONLINE && m.flag.isEmpty()) {
+    // ONLINE 10 is a guest still arriving (launching, or paused for an incoming migration): not
+    // ours until it runs, since a migration that fails takes the copy away, and taking it
+    // would make that end an unexpected offline, cleaned and restarted here (nemesis seed 2).
+    boolean arriving = online && now.confidence() <= ARRIVING_CONFIDENCE;
+    if (online && !arriving && m.expected != Expect.ONLINE && m.flag.isEmpty()) {
       // Found running here (at the first probe, or arrived by migration): ours to keep running.
       if (m.expected == Expect.OFFLINE) {
         rules.log(false, "guest runs here: expected online from now on (" + now.reason() + ")");

@@ -1,0 +1,67 @@
+package org.havirt.nemesis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.havirt.testing.PrivateLibvirtd;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CI's slice of the nemesis (docs/reliability.md): a 2-minute campaign on two nodes for each
+ * backend mix, with a fixed seed each, so a failure here is rerun exactly with {@code
+ * src-test/nemesis/run.sh --seed S --minutes 2 --nodes 2 --backend B}. Any violation fails it, with
+ * the violations' reports (the seed, the invariant, the last 100 events) as the message.
+ */
+class NemesisIT {
+  static final double MINUTES = 2;
+  static final long KVM_SEED = 16001;
+  static final long RHEV_SEED = 16002;
+  static final long BOTH_SEED = 16003;
+
+  @TempDir Path dir;
+
+  @Test
+  void kvm() throws Exception {
+    campaign("kvm", KVM_SEED);
+  }
+
+  @Test
+  void rhev() throws Exception {
+    campaign("rhev", RHEV_SEED);
+  }
+
+  @Test
+  void both() throws Exception {
+    campaign("both", BOTH_SEED);
+  }
+
+  private void campaign(String backend, long seed) throws Exception {
+    Optional<String> why = PrivateLibvirtd.testDriverUnavailable();
+    assumeTrue(why.isEmpty(), () -> why.get());
+    assumeTrue(Files.isExecutable(AgentNode.HAVIRT), "needs the built distribution");
+    Campaign.Result r;
+    try {
+      r =
+          new Campaign(new Campaign.Settings(seed, MINUTES, 2, backend, dir.resolve("c"), null))
+              .run();
+    } catch (Backends.NotYet e) {
+      assumeTrue(false, e.getMessage());
+      return;
+    }
+    System.out.println(r.summary());
+    assertThat(r.violations())
+        .as(
+            "%s%n%s",
+            r.summary(),
+            r.violations().stream().map(v -> v.report(seed)).collect(Collectors.joining("\n")))
+        .isEmpty();
+    assertThat(r.schedules()).isPositive();
+    assertThat(r.faults()).isPositive();
+    assertThat(r.operations()).isPositive();
+  }
+}
