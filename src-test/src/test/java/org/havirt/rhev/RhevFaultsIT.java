@@ -178,7 +178,7 @@ class RhevFaultsIT {
     assertThat(agent.online(g).exec()).as("never a second copy").isNotEqualTo(ExecStatus.DONE);
     assertThat(sim.model.vmTruth())
         .singleElement()
-        .isEqualTo(new SimModel.VmTruth("vm1", "unknown", "h1", 1));
+        .isEqualTo(new SimModel.VmTruth("vm1", "unknown", "h1", 1, "h1"));
     sim.model.healHost(h1);
     assertStillUpOnH1();
     assertThat(monitor()).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));

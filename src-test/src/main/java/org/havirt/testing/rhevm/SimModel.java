@@ -64,9 +64,15 @@ public final class SimModel {
 
   /**
    * One VM as an observer sees it, straight from the model (never through a client): the engine's
-   * status, the name of the host it names (empty when none), and {@link #copies}.
+   * status, the name of the host it names (empty when none), {@link #copies}, and the host it still
+   * runs on behind a partition (empty when none).
    */
-  public record VmTruth(String name, String status, String host, int copies) {}
+  public record VmTruth(String name, String status, String host, int copies, String partitionedOn) {
+    /** A VM on no partitioned host. */
+    public VmTruth(String name, String status, String host, int copies) {
+      this(name, status, host, copies, "");
+    }
+  }
 
   /**
    * One action an API client took, as the engine received it: who (the API user), on which VM
@@ -124,7 +130,10 @@ public final class SimModel {
     List<VmTruth> out = new ArrayList<>();
     for (Vm v : vms.values()) {
       Host h = v.hostId == null ? null : hosts.get(v.hostId);
-      out.add(new VmTruth(v.name, v.status, h == null ? "" : h.name, copies(v)));
+      Host p = v.stillRunsOn == null ? null : hosts.get(v.stillRunsOn);
+      out.add(
+          new VmTruth(
+              v.name, v.status, h == null ? "" : h.name, copies(v), p == null ? "" : p.name));
     }
     return out;
   }

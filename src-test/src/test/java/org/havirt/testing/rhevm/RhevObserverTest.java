@@ -84,7 +84,8 @@ class RhevObserverTest {
   void aPartitionHealsBackToUpAndAPowerFenceLeavesTheVmDown() {
     assertThat(model.start(vm, h1)).isEmpty();
     model.partitionHost(h1);
-    assertThat(model.vmTruth()).containsExactly(new SimModel.VmTruth("vm", "unknown", "h1", 1));
+    assertThat(model.vmTruth())
+        .containsExactly(new SimModel.VmTruth("vm", "unknown", "h1", 1, "h1"));
     model.healHost(h1);
     assertThat(model.vmTruth()).containsExactly(new SimModel.VmTruth("vm", "up", "h1", 1));
     model.powerFenceHost(h1);
