@@ -228,4 +228,57 @@ class RhevFaultsIT {
     sim.faults.heal();
     assertThat(monitor()).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
   }
+
+  /** POSTs (or GETs, with a null body) the simulator's control door over HTTPS, as a harness. */
+  com.fasterxml.jackson.databind.JsonNode control(String path, String body) throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(sim.caPem())) {
+      ks.setCertificateEntry(
+          "ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(ctx).build();
+    java.net.http.HttpRequest.Builder rb =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(sim.url() + "/havirt-sim" + path));
+    rb = body == null ? rb.GET() : rb.POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    java.net.http.HttpResponse<String> r =
+        http.send(rb.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+  }
+
+  @Test
+  void anOutOfProcessHarnessDrivesFaultsAndReadsTheTruthThroughTheControlDoor() throws Exception {
+    sim.faultsOnlyOn = null;
+    assertThat(control("/truth", null).path("vms").get(0).toString())
+        .contains("\"name\":\"vm1\"", "\"status\":\"up\"", "\"host\":\"h1\"", "\"copies\":1");
+    control("/faults", "{\"seed\": 5, \"p5xx\": 1}");
+    assertThat(monitor().state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(control("/truth", null).path("faults").path("http_5xx").asLong()).isPositive();
+    control("/heal", "{}");
+    assertThat(monitor()).isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
+    control("/hosts/h1/partition", "{}");
+    assertThat(monitor().state()).isEqualTo(ResourceState.UNKNOWN);
+    assertThat(control("/hosts/h1/heal", "{}").path("vms").get(0).path("status").asText())
+        .isEqualTo("up");
+    control("/vms/vm1/crash", "{}");
+    assertThat(monitor()).isEqualTo(MonitorResult.offline("rhev: down"));
+    assertThat(agent.online(g).exec()).isEqualTo(ExecStatus.DONE);
+    com.fasterxml.jackson.databind.JsonNode start =
+        control("/actions?after=0", null).path("actions");
+    assertThat(start.toString())
+        .contains(
+            "\"user\":\"admin@internal\"",
+            "\"vm\":\"vm1\"",
+            "\"action\":\"start\"",
+            "\"vmStatus\":\"down\"",
+            "\"target\":\"h1\"",
+            "\"refused\":\"\"");
+  }
 }
