@@ -267,6 +267,15 @@ class RhevFaultsIT {
     assertThat(monitor().state()).isEqualTo(ResourceState.UNKNOWN);
     assertThat(control("/hosts/h1/heal", "{}").path("vms").get(0).path("status").asText())
         .isEqualTo("up");
+    assertThat(control("/hosts/h2/crash", "{}").path("hosts").get(1).path("status").asText())
+        .isEqualTo("non_responsive");
+    assertThat(control("/hosts/h2/heal", "{}").path("hosts").get(1).path("status").asText())
+        .isEqualTo("up");
+    assertThat(control("/hosts/h2/powerfence", "{}").path("hosts").get(1).path("status").asText())
+        .isEqualTo("reboot");
+    assertThat(monitor())
+        .as("h2's troubles are not vm1's")
+        .isEqualTo(MonitorResult.online(100, "rhev: up on h1"));
     control("/vms/vm1/crash", "{}");
     assertThat(monitor()).isEqualTo(MonitorResult.offline("rhev: down"));
     assertThat(agent.online(g).exec()).isEqualTo(ExecStatus.DONE);
