@@ -7,6 +7,9 @@
 #                                    these and the sections earlier runs left in the directory)
 #
 # Names: monitor-cost detection scale rhev-scale pacemaker-failover micro config-parse cli-startup.
+# Not in the default set: nemesis, the 30-minute nemesis campaign on two nodes (issue 16), which
+# writes the figures section of docs/reliability.md (NEMESIS_SEED, NEMESIS_MINUTES and
+# NEMESIS_BACKEND override its seed, length and backend).
 # As root on Debian it installs the packages it needs (libvirt, QEMU, Pacemaker, corosync,
 # resource-agents) and builds havirt if needed. Each benchmark is a program that prints a
 # Markdown section; the sections are collected under src-test/target/bench/.
@@ -94,6 +97,25 @@ PY
   cat "$out/pacemaker-failover.md"
 }
 
+nemesis_campaign() {
+  local seed=${NEMESIS_SEED:-$(($(date +%s) % 1000000))} minutes=${NEMESIS_MINUTES:-30}
+  local status=0
+  src-test/nemesis/run.sh --seed "$seed" --minutes "$minutes" --nodes 2 \
+    --backend "${NEMESIS_BACKEND:-kvm}" --dir "$out/nemesis-$seed" --report "$out/nemesis.md" \
+    | tee "$out/nemesis.log" || status=$?
+  [ -f "$out/nemesis.md" ] || { echo "nemesis: no report (status $status)" >&2; return 1; }
+  python3 - "$out/nemesis.md" docs/reliability.md <<'PY'
+import sys
+fig, doc = sys.argv[1], sys.argv[2]
+begin = "<!-- nemesis figures: written by src-test/bench/run.sh nemesis -->"
+end = "<!-- end of nemesis figures -->"
+text = open(doc).read()
+i, j = text.index(begin) + len(begin), text.index(end)
+open(doc, "w").write(text[:i] + "\n\n" + open(fig).read() + "\n" + text[j:])
+PY
+  echo "wrote docs/reliability.md (the campaign's exit status: $status)"
+}
+
 for name in "${names[@]}"; do
   rm -f "$out/$name.md"
   case $name in
@@ -108,6 +130,7 @@ for name in "${names[@]}"; do
       # 3 monitor rounds and 20 detections at each size.
       java -cp "$cp" org.havirt.bench.RhevScaleBenchmark 100,1000,5000 3 20 "$out/$name.md" ;;
     pacemaker-failover) pacemaker_failover ;;
+    nemesis) nemesis_campaign ;;
     micro)
       java -cp "$cp" org.havirt.bench.micro.MicroBenchmarks "$out/$name.md" ;;
     config-parse)

@@ -50,6 +50,7 @@ public final class AgentNode {
   private final Map<String, String> env;
   private final EventRing ring;
   private final List<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Path> isolated = new ArrayList<>();
   private Process process;
   private volatile boolean meantDown = true;
   private volatile boolean frozen;
@@ -99,6 +100,45 @@ public final class AgentNode {
     return dir.resolve("agent.sock");
   }
 
+  /**
+   * Runs the daemon in a mount namespace of its own (root only), where each of {@code dirs} is
+   * bind-mounted onto itself, so {@link #remount} can make one read-only for this agent alone. Call
+   * before {@link #start}.
+   */
+  public synchronized void isolate(List<Path> dirs) {
+    isolated.addAll(dirs);
+  }
+
+  /** Whether the daemon runs in a mount namespace of its own. */
+  public boolean isolated() {
+    return !isolated.isEmpty();
+  }
+
+  /**
+   * Remounts an isolated directory read-only or read-write, for this agent alone; returns false if
+   * that failed (the agent is down).
+   */
+  public synchronized boolean remount(Path dir, boolean readOnly)
+      throws IOException, InterruptedException {
+    if (process == null || !process.isAlive()) {
+      return false;
+    }
+    Process p =
+        new ProcessBuilder(
+                "nsenter",
+                "-t",
+                Long.toString(process.pid()),
+                "-m",
+                "mount",
+                "-o",
+                "remount,bind," + (readOnly ? "ro" : "rw"),
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+  }
+
   /** Adds a listener of the agent's output lines: (node, line). */
   public void onLine(BiConsumer<String, String> l) {
     listeners.add(l);
@@ -106,7 +146,19 @@ public final class AgentNode {
 
   /** Starts the daemon and waits for "agent ready" in its output. */
   public synchronized void start() throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
+    List<String> cmd = new ArrayList<>();
+    if (!isolated.isEmpty()) {
+      // unshare execs (no fork), so the process's pid is the agent's, in its own namespace.
+      StringBuilder script = new StringBuilder();
+      for (Path d : isolated) {
+        script.append("mount --bind '").append(d).append("' '").append(d).append("' && ");
+      }
+      script.append("exec \"$0\" \"$@\"");
+      cmd.addAll(
+          List.of("unshare", "-m", "--propagation", "private", "sh", "-c", script.toString()));
+    }
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("HAVIRT_LOG_DIR", dir.resolve("log").toString());
     pb.environment().put("HAVIRT_STATE_DIR", dir.resolve("state").toString());
     pb.environment().put("HAVIRT_CONF_DIR", dir.resolve("conf").toString());

@@ -133,6 +133,9 @@ public final class Engine implements AutoCloseable {
     try {
       JsonNode r = link(p.node()).call(op, all).get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       world.ring.add("engine", "reply " + rec + ": " + brief(r));
+      if ("internal".equals(errorCode(r))) {
+        observer.violate("no-internal-error", "engine request " + rec + ": " + brief(r));
+      }
       return r;
     } catch (TimeoutException e) {
       unanswered.put(p.resource(), Instant.now());

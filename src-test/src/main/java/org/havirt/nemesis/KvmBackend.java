@@ -31,8 +31,10 @@ public final class KvmBackend implements Backend {
   private final List<ExtraInvariant> invariants = new ArrayList<>();
   private final List<PrivateLibvirtd> libvirtds = new ArrayList<>();
   private final List<AgentNode> agents = new ArrayList<>();
+  private final List<LibvirtEvents> events = new ArrayList<>();
   final Map<String, PrivateLibvirtd> libvirtdOf = new LinkedHashMap<>();
   final Map<String, Path> sharedXml = new LinkedHashMap<>();
+  private final Map<String, Path> sharedDir = new LinkedHashMap<>();
   private KvmFaults faults;
 
   public KvmBackend(int nodes) {
@@ -53,6 +55,7 @@ public final class KvmBackend implements Backend {
     } else {
       world.ring.add("kvm", "no QEMU lane: " + PrivateLibvirtd.qemuUnavailable().get());
     }
+    startAll(agents);
     XmlForward fwd = new XmlForward(sharedXml);
     invariants.add(fwd);
     faults = new KvmFaults(this, fwd);
@@ -123,6 +126,8 @@ public final class KvmBackend implements Backend {
                   String.format("0%d0%d0%d0%d-0000-4000-8000-00000000000%d", k, k, k, k, k))
               : PrivateLibvirtd.testDriver(root.resolve("lv/" + n));
       libvirtds.add(lv);
+      events.add(new LibvirtEvents(n, lv.uri(), world.ring));
+      sharedDir.put(n, shared);
       libvirtdOf.put(n, lv);
       List<String> args =
           new ArrayList<>(
@@ -137,14 +142,39 @@ public final class KvmBackend implements Backend {
         args.addAll(List.of("--migrate-data-uri", "tcp://127.0.0.1"));
       }
       AgentNode a = new AgentNode(n, root.resolve("agents/" + n), args, Map.of(), world.ring);
+      if (PrivateLibvirtd.qemuUnavailable().isEmpty()) {
+        // Root: the read-only faults can reach this agent's state directory and shared storage.
+        a.isolate(List.of(a.dir().resolve("state"), shared));
+      }
       agents.add(a);
       laneAgents.add(a);
       truth.add(qemu ? new QemuTruth(n, lv.dir(), guests) : new VirshTruth(n, lv.uri(), guests));
     }
-    for (AgentNode a : laneAgents) {
-      a.start();
-    }
     return new Lane(name, laneAgents, guests, migrates, attrs);
+  }
+
+  /** The shared storage of a node's lane. */
+  Path sharedDirOf(String node) {
+    return sharedDir.get(node);
+  }
+
+  /** Starts the agents side by side (each JVM start is seconds on a loaded machine). */
+  static void startAll(List<AgentNode> all) throws Exception {
+    List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
+    for (AgentNode a : all) {
+      starts.add(
+          java.util.concurrent.CompletableFuture.runAsync(
+              () -> {
+                try {
+                  a.start();
+                } catch (IOException | InterruptedException e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              }));
+    }
+    for (var f : starts) {
+      f.get();
+    }
   }
 
   /** A guest's domain XML, with its generation in the description. */
@@ -190,6 +220,7 @@ public final class KvmBackend implements Backend {
 
   @Override
   public void close() {
+    events.forEach(LibvirtEvents::close);
     for (AgentNode a : agents) {
       a.close();
     }

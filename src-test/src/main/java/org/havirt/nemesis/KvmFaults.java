@@ -59,6 +59,10 @@ final class KvmFaults {
     k.add(new Kind("agent-kill", this::agentKill));
     k.add(new Kind("agent-freeze", this::agentFreeze));
     k.add(new Kind("engine-drop", this::engineDrop));
+    if (kvm.lanes().stream().anyMatch(l -> l.nodes().get(0).isolated())) {
+      k.add(new Kind("state-dir-read-only", (w, rng) -> readOnly(w, rng, true)));
+      k.add(new Kind("shared-dir-read-only", (w, rng) -> readOnly(w, rng, false)));
+    }
     if (qemu) {
       k.add(new Kind("qemu-kill", this::qemuKill));
     }
@@ -444,6 +448,39 @@ final class KvmFaults {
             () -> {
               try {
                 a.thaw();
+              } finally {
+                agentBusy.remove(n.get());
+              }
+            }));
+  }
+
+  /**
+   * The agent's state directory, or the lane's shared storage as this agent sees it, made read-only
+   * for a while (a remount in the agent's own mount namespace).
+   */
+  private Optional<Injection> readOnly(World w, Random rng, boolean stateDir) throws Exception {
+    Optional<String> n = freeAgent(w, rng);
+    if (n.isEmpty()) {
+      return Optional.empty();
+    }
+    AgentNode a = w.node(n.get());
+    Path dir = stateDir ? a.dir().resolve("state") : kvm.sharedDirOf(n.get());
+    if (!a.remount(dir, true)) {
+      agentBusy.remove(n.get());
+      return Optional.empty();
+    }
+    String kind = stateDir ? "state-dir-read-only" : "shared-dir-read-only";
+    return Optional.of(
+        new Injection(
+            kind,
+            dir + " read-only for agent " + n.get(),
+            Set.of(),
+            Set.of(),
+            Set.of(),
+            between(rng, 2000, 15_000),
+            () -> {
+              try {
+                a.remount(dir, false);
               } finally {
                 agentBusy.remove(n.get());
               }

@@ -151,8 +151,12 @@ public final class Observer implements AutoCloseable {
   private void tick() {
     Instant now = Instant.now();
     for (TruthSource s : sources) {
-      for (Fact f : s.sample()) {
-        update(f, now);
+      List<Fact> facts = s.sample();
+      // Stamped when the sample returned: what it read may be that recent, and a stop stamped
+      // earlier could precede the command that caused it.
+      Instant read = Instant.now();
+      for (Fact f : facts) {
+        update(f, read);
       }
     }
     judgeStops(now);
@@ -401,6 +405,10 @@ public final class Observer implements AutoCloseable {
   }
 
   private void logLine(String node, String line) {
+    if (line.startsWith("ERROR ") || line.contains("Exception in thread")) {
+      // The agent logs ERROR only for what must not happen: a failed loop task, a dead socket.
+      violate("no-internal-error", "agent " + node + ": " + line);
+    }
     String res = field(line, "resource=");
     if (res == null) {
       return;
