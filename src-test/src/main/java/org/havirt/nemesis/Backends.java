@@ -3,8 +3,8 @@ package org.havirt.nemesis;
 import java.util.List;
 
 /**
- * Which backends a {@code --backend} value runs. The RHEV side adds its backend here: {@code rhev}
- * and {@code both} say "not yet" until it lands.
+ * Which backends a {@code --backend} value runs: {@code kvm} ({@link KvmBackend}), {@code rhev}
+ * ({@link RhevLane}) or {@code both}.
  */
 final class Backends {
   private Backends() {}
@@ -21,8 +21,8 @@ final class Backends {
   static List<Backend> forName(String name, int nodes) throws NotYet {
     return switch (name) {
       case "kvm" -> List.of(new KvmBackend(nodes));
-      case "rhev", "both" ->
-          throw new NotYet("--backend " + name + ": not yet (the RHEV side plugs in here)");
+      case "rhev" -> List.of(new RhevLane(nodes));
+      case "both" -> List.of(new KvmBackend(nodes), new RhevLane(nodes));
       default -> throw new IllegalArgumentException("--backend must be kvm, rhev or both");
     };
   }

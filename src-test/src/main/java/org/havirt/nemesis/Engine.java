@@ -389,7 +389,7 @@ public final class Engine implements AutoCloseable {
               "type",
               "KVMGuest",
               "attributes",
-              lane.attributes().get(resource),
+              lane.attributesOn(any.node(), resource),
               "peers",
               peers);
           healQuietly(excuse);

@@ -12,13 +12,33 @@ import java.util.Map;
  * @param resources the resources (each named as its guest)
  * @param migrates whether the engine may live-migrate between the nodes
  * @param attributes per resource, what the engine's {@code add} sends (after a {@code delete})
+ * @param perNode per node and resource, attributes that replace those of {@code attributes} in what
+ *     {@code add} sends that node (the RHEV lane: each node's own RHEV-M user)
  */
 public record Lane(
     String name,
     List<AgentNode> nodes,
     List<String> resources,
     boolean migrates,
-    Map<String, Map<String, Object>> attributes) {
+    Map<String, Map<String, Object>> attributes,
+    Map<String, Map<String, Map<String, Object>>> perNode) {
+
+  /** A lane whose nodes all get the same attributes. */
+  public Lane(
+      String name,
+      List<AgentNode> nodes,
+      List<String> resources,
+      boolean migrates,
+      Map<String, Map<String, Object>> attributes) {
+    this(name, nodes, resources, migrates, attributes, Map.of());
+  }
+
+  /** What the engine's {@code add} of {@code resource} sends {@code node}. */
+  public Map<String, Object> attributesOn(String node, String resource) {
+    Map<String, Object> a = new java.util.LinkedHashMap<>(attributes.get(resource));
+    a.putAll(perNode.getOrDefault(node, Map.of()).getOrDefault(resource, Map.of()));
+    return a;
+  }
 
   /** The places of one resource, one per node. */
   public List<Place> places(String resource) {

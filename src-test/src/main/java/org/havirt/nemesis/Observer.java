@@ -345,6 +345,10 @@ public final class Observer implements AutoCloseable {
         "published " + p.node(),
         p.resource() + " " + now.state() + " flag=" + now.flag() + " seq=" + now.seq());
     figures.published(p, now);
+    // The agent publishes a new state before it logs it: a decision it logs in between was taken
+    // in the published state, not in the logged one before (rhev seed 23: ONLINE published, then a
+    // clean retry, then "resource state ... ONLINE" logged, judged as acting while UNKNOWN).
+    loggedState.put(p, now.state());
     synchronized (pubs) {
       pubs.add(new Pub(p, now, runsSince.get(p), offSince.get(p)));
     }

@@ -65,7 +65,7 @@ final class EventPoller implements AutoCloseable {
                   "events", d, "from", Long.toString(lastId), "max", Integer.toString(PAGE));
       List<JsonNode> fresh = new ArrayList<>();
       int count = 0;
-      for (JsonNode e : events.path("event")) {
+      for (JsonNode e : RhevClient.items(events, "event")) {
         count++;
         if (e.path("id").asLong(-1) > lastId) {
           fresh.add(e);

@@ -125,7 +125,7 @@ public final class RhevBackend implements VmBackend, org.havirt.types.backend.Si
    */
   static Optional<JsonNode> findVm(RhevClient c, String name, Deadline d) throws BackendException {
     JsonNode list = c.get("vms", d, RhevSearch.byName(name)); // hosts are placed by id
-    for (JsonNode vm : list.path("vm")) {
+    for (JsonNode vm : RhevClient.items(list, "vm")) {
       if (vm.path("name").asText().equals(name)) {
         return Optional.of(vm);
       }

@@ -225,6 +225,21 @@ public final class RhevClient {
     }
   }
 
+  /**
+   * The elements of the collection {@code key} in an answer: none when the key is absent (engines
+   * leave an empty collection out), TRANSIENT when it holds anything but a list (garbage, which
+   * must never read as "no such VM").
+   */
+  static Iterable<JsonNode> items(JsonNode answer, String key) throws BackendException {
+    JsonNode list = answer.path(key);
+    if (list.isMissingNode() || list.isArray()) {
+      return list;
+    }
+    throw new BackendException(
+        Kind.TRANSIENT,
+        "RHEV-M's answer holds '" + key + "' as " + list.getNodeType() + ", not a list");
+  }
+
   private JsonNode reply(String method, String path, int code, String text)
       throws BackendException {
     if (code == 401) {
@@ -247,6 +262,18 @@ public final class RhevClient {
               + " and a body that is not JSON");
     }
     if (code >= 200 && code < 300) {
+      if (method.equals("GET") && (text.isBlank() || !json.isObject())) {
+        // An empty body, [], null: read as an engine's object they were "no VMs" (engines leave an
+        // empty collection's key out), so a VM running here was reported OFFLINE.
+        throw new BackendException(
+            Kind.TRANSIENT,
+            "RHEV-M answered GET "
+                + path
+                + " with HTTP "
+                + code
+                + " and "
+                + (text.isBlank() ? "an empty body" : "JSON that is not an object"));
+      }
       return json;
     }
     String fault =

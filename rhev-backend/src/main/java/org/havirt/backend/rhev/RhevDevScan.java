@@ -18,7 +18,7 @@ final class RhevDevScan {
         c.get("vms/" + vm.path("id").asText() + "/diskattachments", deadline, "follow", "disk");
     StringBuilder out = new StringBuilder();
     boolean ok = true;
-    for (JsonNode a : list.path("disk_attachment")) {
+    for (JsonNode a : RhevClient.items(list, "disk_attachment")) {
       JsonNode d = a.path("disk");
       String status = d.path("status").asText("unknown");
       boolean active = a.path("active").asBoolean(true); // "true" as a string too

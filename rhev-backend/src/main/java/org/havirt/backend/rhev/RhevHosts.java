@@ -14,7 +14,7 @@ final class RhevHosts {
 
   /** Returns the host named exactly {@code name} ({@link RhevSearch}: matches are compared). */
   static Optional<JsonNode> byName(RhevClient c, String name, Deadline d) throws BackendException {
-    for (JsonNode h : c.get("hosts", d, RhevSearch.byName(name)).path("host")) {
+    for (JsonNode h : RhevClient.items(c.get("hosts", d, RhevSearch.byName(name)), "host")) {
       if (h.path("name").asText().equals(name)) {
         return Optional.of(h);
       }
@@ -42,7 +42,7 @@ final class RhevHosts {
   /** Every host RHEV-M knows. */
   static List<JsonNode> all(RhevClient c, Deadline d) throws BackendException {
     List<JsonNode> out = new ArrayList<>();
-    c.get("hosts", d).path("host").forEach(out::add);
+    RhevClient.items(c.get("hosts", d), "host").forEach(out::add);
     return out;
   }
 
@@ -62,7 +62,7 @@ final class RhevHosts {
   /** Returns the id of the cluster named exactly {@code name}, if RHEV-M has one. */
   static Optional<String> clusterIdByName(RhevClient c, String name, Deadline d)
       throws BackendException {
-    for (JsonNode cl : c.get("clusters", d, RhevSearch.byName(name)).path("cluster")) {
+    for (JsonNode cl : RhevClient.items(c.get("clusters", d, RhevSearch.byName(name)), "cluster")) {
       if (cl.path("name").asText().equals(name)) {
         return Optional.of(cl.path("id").asText());
       }

@@ -68,7 +68,7 @@ final class VmListing {
     public JsonNode vms(Deadline d) throws BackendException {
       JsonNode list = client.get("vms", d, RhevSearch.by("cluster", cluster));
       boolean others = false;
-      for (JsonNode vm : list.path("vm")) {
+      for (JsonNode vm : RhevClient.items(list, "vm")) {
         others |= id.isEmpty() || !id.get().equals(RhevHosts.clusterId(vm));
       }
       if (others || id.isEmpty()) {
@@ -84,7 +84,7 @@ final class VmListing {
         }
       }
       com.fasterxml.jackson.databind.node.ArrayNode kept = RhevClient.JSON.createArrayNode();
-      for (JsonNode vm : list.path("vm")) {
+      for (JsonNode vm : RhevClient.items(list, "vm")) {
         if (id.isPresent() && id.get().equals(RhevHosts.clusterId(vm))) {
           kept.add(vm);
         }
@@ -134,7 +134,7 @@ final class VmListing {
         JsonNode list = fetch.vms(d);
         Map<String, JsonNode> names = new HashMap<>();
         Map<String, String> ids = new HashMap<>();
-        for (JsonNode vm : list.path("vm")) {
+        for (JsonNode vm : RhevClient.items(list, "vm")) {
           names.put(vm.path("name").asText(), vm);
           ids.put(vm.path("id").asText(), vm.path("name").asText());
         }

@@ -96,4 +96,20 @@ class VmListingTest {
     assertThat(status(l)).isEqualTo("down");
     assertThat(fetches).hasValue(2);
   }
+
+  /**
+   * A garbage answer whose collection is not a list ({"vm": {}}) read as "no VMs", and the monitor
+   * of a VM running here said OFFLINE (RhevFaultsIT, MISTYPED_COLLECTION): it must be an error.
+   */
+  @Test
+  void aCollectionThatIsNotAListIsAnErrorNotAnEmptyListing() {
+    VmListing l = new VmListing(d -> JSON.createObjectNode().set("vm", JSON.createObjectNode()));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> status(l))
+        .isInstanceOfSatisfying(
+            org.havirt.types.backend.BackendException.class,
+            e ->
+                assertThat(e.kind())
+                    .isEqualTo(org.havirt.types.backend.BackendException.Kind.TRANSIENT))
+        .hasMessageContaining("not a list");
+  }
 }

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -25,8 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * tokens (bad credentials → 400, a stale token → 401), VM search, start/shutdown/stop with timed
  * transitions, hosts, the events feed, and the quirks real engines have (booleans and integers as
  * strings, empty collections with their key left out, faults as {reason, detail}, links expanded by
- * {@code follow=} or not, see {@link #expandLinks}). Fault injection: latency, 5xx, malformed
- * bodies, revoked tokens. Loopback only.
+ * {@code follow=} or not, see {@link #expandLinks}). Fault injection: counted one-shot faults
+ * (latency, 5xx, garbage bodies, dropped connections, revoked tokens) for focused tests, random
+ * seeded ones ({@link #faults}) for campaigns, host crashes and partitions in {@link SimModel}; an
+ * out-of-process harness drives them through {@link SimControl}. Loopback only.
  */
 public final class RhevmSimulator implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -37,8 +37,8 @@ public final class RhevmSimulator implements AutoCloseable {
   private final HttpsServer server;
   private final SimTls tls;
   private final String user;
-  private final String password;
-  private final Set<String> tokens = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> passwords = new ConcurrentHashMap<>(); // user -> password
+  private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> user
 
   /** Every API request served, for "one request per round" assertions. */
   public final AtomicLong requests = new AtomicLong();
@@ -70,8 +70,23 @@ public final class RhevmSimulator implements AutoCloseable {
   /** Fault injection: the next N API requests answer 503. */
   public final AtomicInteger fail5xx = new AtomicInteger();
 
-  /** Fault injection: the next N API requests answer 200 with a body that is not JSON. */
+  /** Fault injection: the next N API requests answer 200 with a body of {@link #garbageKind}. */
   public final AtomicInteger garbage = new AtomicInteger();
+
+  /** The kind of garbage the counted {@link #garbage} fault sends (an HTML page unless set). */
+  public volatile SimFaults.Garbage garbageKind = SimFaults.Garbage.HTML;
+
+  /**
+   * Fault injection: the next N API requests get the status line, headers and part of the body,
+   * then the connection closes (as when the engine or a proxy dies mid-response).
+   */
+  public final AtomicInteger dropMidResponse = new AtomicInteger();
+
+  /**
+   * Random, seeded faults on every request (API and login), off until armed; see {@link SimFaults}.
+   * Replace it before clients connect to change the seed.
+   */
+  public volatile SimFaults faults = new SimFaults(0);
 
   /** Fault injection: the next N API requests have their connection closed with no reply. */
   public final AtomicInteger dropConnections = new AtomicInteger();
@@ -93,12 +108,21 @@ public final class RhevmSimulator implements AutoCloseable {
   public RhevmSimulator(Path dir, int port, String user, String password) throws Exception {
     this.tls = SimTls.create(dir.resolve("tls"));
     this.user = user;
-    this.password = password;
+    passwords.put(user, password);
     this.routes = new SimRoutes(model, vmListings, () -> expandLinks);
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     server.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext()));
-    server.createContext("/ovirt-engine/sso/oauth/token", this::token);
+    server.createContext(
+        "/ovirt-engine/sso/oauth/token",
+        ex -> {
+          try {
+            token(ex);
+          } finally {
+            SimFaultReplies.clear();
+          }
+        });
     server.createContext("/ovirt-engine/api", this::api);
+    server.createContext("/havirt-sim", new SimControl(this)::handle);
     server.setExecutor(workers);
     server.start();
   }
@@ -128,6 +152,14 @@ public final class RhevmSimulator implements AutoCloseable {
     return info;
   }
 
+  /**
+   * Adds an API user (one per node in a campaign, so the action audit, {@link SimModel#actions},
+   * tells which node asked).
+   */
+  public void addUser(String name, String password) {
+    passwords.put(name, password);
+  }
+
   /** Makes every token issued so far invalid (the next call gets 401). */
   public void revokeTokens() {
     tokens.clear();
@@ -140,6 +172,16 @@ public final class RhevmSimulator implements AutoCloseable {
 
   private void token(HttpExchange ex) throws IOException {
     logins.incrementAndGet();
+    try {
+      SimFaults.Draw draw = faults.armed() ? faults.next() : SimFaults.Draw.CLEAN;
+      Thread.sleep(draw.latencyMillis());
+      if (draw.fault() != SimFaults.Fault.REVOKE && SimFaultReplies.reply(ex, draw)) {
+        return; // the SSO service fails as the API does
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
     String redirect = redirectTokenTo;
     if (redirect != null) {
       ex.getRequestBody().readAllBytes();
@@ -159,7 +201,8 @@ public final class RhevmSimulator implements AutoCloseable {
               .put("error_description", "bad grant"));
       return;
     }
-    if (!user.equals(form.get("username")) || !password.equals(form.get("password"))) {
+    String pw = passwords.get(String.valueOf(form.get("username")));
+    if (pw == null || !pw.equals(form.get("password"))) {
       // Real engines answer bad credentials with 400, not 401.
       failedLogins.incrementAndGet();
       SimRoutes.send(
@@ -175,7 +218,7 @@ public final class RhevmSimulator implements AutoCloseable {
       return;
     }
     String t = UUID.randomUUID().toString();
-    tokens.add(t);
+    tokens.put(t, form.get("username"));
     SimRoutes.send(
         ex,
         200,
@@ -197,11 +240,18 @@ public final class RhevmSimulator implements AutoCloseable {
       }
       String only = faultsOnlyOn;
       boolean target = only == null || ex.getRequestURI().getPath().endsWith(only);
+      SimFaults.Draw draw = target && faults.armed() ? faults.next() : SimFaults.Draw.CLEAN;
       if (target && latencyMillis > 0) {
         Thread.sleep(latencyMillis); // injected latency
       }
+      Thread.sleep(draw.latencyMillis());
+      if (draw.fault() == SimFaults.Fault.REVOKE) {
+        revokeTokens(); // this request's token included: it gets 401
+      }
       String auth = ex.getRequestHeaders().getFirst("Authorization");
-      if (auth == null || !auth.startsWith("Bearer ") || !tokens.contains(auth.substring(7))) {
+      String who =
+          auth == null || !auth.startsWith("Bearer ") ? null : tokens.get(auth.substring(7));
+      if (who == null) {
         SimRoutes.send(
             ex, 401, SimRoutes.fault("Unauthorized", "the token is missing, expired or revoked"));
         return;
@@ -216,18 +266,22 @@ public final class RhevmSimulator implements AutoCloseable {
         throw new IOException("injected dropped connection");
       }
       if (target && garbage.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-        byte[] b = "<html>502 Bad Gateway".getBytes(StandardCharsets.UTF_8);
-        ex.sendResponseHeaders(200, b.length);
-        try (OutputStream os = ex.getResponseBody()) {
-          os.write(b);
+        if (SimFaultReplies.garbage(ex, garbageKind, 0.5)) {
+          return;
         }
+      } else if (target && dropMidResponse.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        SimFaultReplies.dropMidResponse(ex, 0.5);
+      } else if (SimFaultReplies.reply(ex, draw)) {
         return;
       }
-      routes.route(ex);
+      routes.route(ex, who);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
+      SimFaultReplies.clear(); // a 500 is the fault here, sent whole
       SimRoutes.send(ex, 500, SimRoutes.fault("Internal Server Error", e.toString()));
+    } finally {
+      SimFaultReplies.clear();
     }
   }
 
@@ -239,7 +293,8 @@ public final class RhevmSimulator implements AutoCloseable {
 
   /**
    * Runs the simulator stand-alone until killed: {@code --port N --dir DIR [--user U --password P]
-   * [--cluster C --host H... --vm V...]}. Prints its URL and CA file, one per line.
+   * [--cluster C --host H... --vm V...] [--seed S] [--step-ms MS]}. Prints its URL and CA file, one
+   * per line. Faults are armed through {@link SimControl} ({@code --seed} seeds them).
    */
   public static void main(String[] args) throws Exception {
     Map<String, List<String>> opts = new HashMap<>();
@@ -258,6 +313,8 @@ public final class RhevmSimulator implements AutoCloseable {
     RhevmSimulator sim =
         new RhevmSimulator(
             dir, port, first(opts, "user", "admin@internal"), first(opts, "password", "admin"));
+    sim.faults = new SimFaults(Long.parseLong(first(opts, "seed", "0")));
+    sim.model.stepMillis = Long.parseLong(first(opts, "step-ms", "200"));
     String cluster = first(opts, "cluster", "Default");
     sim.model.addCluster(cluster);
     opts.getOrDefault("host", List.of("rhevh1")).forEach(h -> sim.model.addHost(h, cluster));

@@ -47,6 +47,12 @@ public final class SimModel {
     /** CD-ROM payload files set by PUT /vms/{id}: file name → content. Empty when none. */
     public Map<String, String> payload = new LinkedHashMap<>();
 
+    /**
+     * The host this VM still runs on behind the engine's back (a partitioned host), or null. Set by
+     * {@link SimModel#partitionHost}; cleared when the host heals or is power-fenced.
+     */
+    String stillRunsOn;
+
     private final List<Object[]> pending = new ArrayList<>(); // {atMillis, status, hostId}
 
     Vm(String name, String clusterId) {
@@ -54,6 +60,88 @@ public final class SimModel {
       this.clusterId = clusterId;
       disks.put(name + "_disk0", "ok");
     }
+  }
+
+  /**
+   * One VM as an observer sees it, straight from the model (never through a client): the engine's
+   * status, the name of the host it names (empty when none), {@link #copies}, and the host it still
+   * runs on behind a partition (empty when none).
+   */
+  public record VmTruth(String name, String status, String host, int copies, String partitionedOn) {
+    /** A VM on no partitioned host. */
+    public VmTruth(String name, String status, String host, int copies) {
+      this(name, status, host, copies, "");
+    }
+  }
+
+  /**
+   * One action an API client took, as the engine received it: who (the API user), on which VM
+   * (empty for a host action), what ({@code start}, {@code shutdown}, {@code stop}, {@code
+   * migrate}, {@code fence_manual}), the VM's status and host at that moment, the host asked for
+   * (start, migrate, fence), and the engine's refusal if any. An observer's record: a stop of a VM
+   * that ran on another node's host, or that nobody asked to stop, shows here whatever the agent
+   * believed.
+   */
+  public record Action(
+      long seq,
+      long atMillis,
+      String user,
+      String vm,
+      String action,
+      String vmStatus,
+      String vmHost,
+      String target,
+      Optional<String> refused) {}
+
+  final List<Action> actions = new ArrayList<>();
+
+  synchronized void audit(
+      String user,
+      String vm,
+      String action,
+      String status,
+      String host,
+      String target,
+      Optional<String> refused) {
+    actions.add(
+        new Action(
+            actions.size() + 1,
+            System.currentTimeMillis(),
+            user,
+            vm,
+            action,
+            status,
+            host,
+            target,
+            refused));
+  }
+
+  /** Every audited action with a sequence number above {@code after}, oldest first. */
+  public synchronized List<Action> actions(long after) {
+    return actions.stream().filter(a -> a.seq() > after).toList();
+  }
+
+  /** One host as an observer sees it. */
+  public record HostTruth(String name, String status) {}
+
+  /** Every VM's truth now, in the order VMs were added. */
+  public synchronized List<VmTruth> vmTruth() {
+    advance();
+    List<VmTruth> out = new ArrayList<>();
+    for (Vm v : vms.values()) {
+      Host h = v.hostId == null ? null : hosts.get(v.hostId);
+      Host p = v.stillRunsOn == null ? null : hosts.get(v.stillRunsOn);
+      out.add(
+          new VmTruth(
+              v.name, v.status, h == null ? "" : h.name, copies(v), p == null ? "" : p.name));
+    }
+    return out;
+  }
+
+  /** Every host's truth now. */
+  public synchronized List<HostTruth> hostTruth() {
+    advance();
+    return hosts.values().stream().map(h -> new HostTruth(h.name, h.status)).toList();
   }
 
   /** One entry of the events feed. */
@@ -241,6 +329,109 @@ public final class SimModel {
         set(v, "unknown", v.hostId);
       }
     }
+  }
+
+  /**
+   * A VM dies by itself (qemu crashed): the engine has it down, unless its host does not answer
+   * (then it stays unknown to the engine, and is simply gone).
+   */
+  public synchronized void crashVm(Vm v) {
+    advance();
+    v.stillRunsOn = null;
+    Host h = v.hostId == null ? null : hosts.get(v.hostId);
+    if (h != null && h.status.equals("non_responsive")) {
+      return;
+    }
+    if (!v.status.equals("down")) {
+      v.pending.clear();
+      set(v, "down", null);
+    }
+  }
+
+  /**
+   * Cuts a host off from the engine without stopping it (a network partition, a hung VDSM): the
+   * engine sees what {@link #crashHost} shows (non_responsive, its VMs unknown), but the VMs go on
+   * running there. A manual fence confirmed meanwhile is then a lie: the engine marks them down
+   * while they still run, and {@link #copies} counts them until the host heals.
+   */
+  public synchronized void partitionHost(Host h) {
+    crashHost(h);
+    for (Vm v : vms.values()) {
+      if (h.id.equals(v.hostId)) {
+        v.stillRunsOn = h.id;
+      }
+    }
+  }
+
+  /**
+   * Ends a partition ({@link #partitionHost}) or a crash: the host answers again and is up. VMs the
+   * engine had as unknown there come back as they are on the host: up after a partition, down after
+   * a crash. A VM that still ran there behind a confirmed fence is powered off by the engine on
+   * reconnection (its copy was counted by {@link #copies} until now).
+   */
+  public synchronized void healHost(Host h) {
+    advance();
+    h.pending.clear();
+    h.status = "up";
+    for (Vm v : vms.values()) {
+      boolean ranHere = h.id.equals(v.stillRunsOn);
+      if (ranHere) {
+        v.stillRunsOn = null;
+      }
+      if (h.id.equals(v.hostId) && v.status.equals("unknown")) {
+        v.pending.clear();
+        if (ranHere) {
+          set(v, "up", h.id);
+        } else {
+          set(v, "down", null);
+        }
+      }
+    }
+    if (spmElectionAt < 0 && spm(clusterDatacenter.get(h.clusterId)).isEmpty()) {
+      spmElectionAt = System.currentTimeMillis() + 2 * stepMillis;
+    }
+  }
+
+  /**
+   * A host crash that the engine's power management fences at once (the host has PM configured):
+   * the host reboots, its VMs are down at once (so the engine may start them elsewhere), and the
+   * host is up again after three steps.
+   */
+  public synchronized void powerFenceHost(Host h) {
+    advance();
+    for (Vm v : vms.values()) {
+      if (h.id.equals(v.hostId)) {
+        v.pending.clear();
+        v.stillRunsOn = null;
+        set(v, "down", null);
+      }
+    }
+    h.pending.clear();
+    h.status = "reboot";
+    if (h.spm.equals("spm")) {
+      releaseSpm(h, System.currentTimeMillis());
+    }
+    long now = System.currentTimeMillis();
+    h.pending.add(new Object[] {now + 2 * stepMillis, "initializing"});
+    h.pending.add(new Object[] {now + 3 * stepMillis, "up"});
+  }
+
+  /**
+   * How many copies of {@code v} run: one when the engine has it in a running state (anything but
+   * down, unknown on a crashed host, or suspended), plus one when it still runs on a partitioned
+   * host behind a manual fence the engine believed. An observer's truth: more than one is a VM
+   * started twice.
+   */
+  public synchronized int copies(Vm v) {
+    advance();
+    boolean engine =
+        switch (v.status) {
+          case "down", "suspended", "image_locked" -> false;
+          case "unknown" -> v.stillRunsOn != null && v.stillRunsOn.equals(v.hostId);
+          default -> true;
+        };
+    boolean ghost = v.stillRunsOn != null && !v.stillRunsOn.equals(v.hostId);
+    return (engine ? 1 : 0) + (ghost ? 1 : 0);
   }
 
   /**

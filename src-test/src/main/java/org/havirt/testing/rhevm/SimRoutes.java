@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -41,7 +40,8 @@ final class SimRoutes {
         && java.util.Arrays.asList(q.getOrDefault("follow", "").split(",")).contains(link);
   }
 
-  void route(HttpExchange ex) throws IOException {
+  /** Serves one API request of {@code user} (whose token was checked). */
+  void route(HttpExchange ex, String user) throws IOException {
     String path = ex.getRequestURI().getPath().substring("/ovirt-engine/api".length());
     Map<String, String> q = form(Optional.ofNullable(ex.getRequestURI().getRawQuery()).orElse(""));
     String method = ex.getRequestMethod();
@@ -85,7 +85,7 @@ final class SimRoutes {
         && method.equals("GET")) {
       diskAttachments(ex, p[2], follows(q, "disk"));
     } else if (p.length == 4 && p[1].equals("vms") && method.equals("POST")) {
-      action(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
+      action(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()), user);
     } else if (path.equals("/hosts") && method.equals("GET")) {
       ArrayNode list = JSON.createArrayNode();
       Optional<List<SimSearch.Term>> search = search(ex, q, "name");
@@ -116,7 +116,7 @@ final class SimRoutes {
         }
       }
     } else if (p.length == 4 && p[1].equals("hosts") && method.equals("POST")) {
-      hostAction(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()));
+      hostAction(ex, p[2], p[3], JSON.readTree(ex.getRequestBody()), user);
     } else if (p.length == 3 && p[1].equals("vms") && method.equals("PUT")) {
       update(ex, p[2], JSON.readTree(ex.getRequestBody()));
     } else if (path.equals("/clusters") && method.equals("GET")) {
@@ -161,7 +161,7 @@ final class SimRoutes {
     }
   }
 
-  private void hostAction(HttpExchange ex, String hostId, String action, JsonNode body)
+  private void hostAction(HttpExchange ex, String hostId, String action, JsonNode body, String user)
       throws IOException {
     SimModel.Host h;
     synchronized (model) {
@@ -179,6 +179,7 @@ final class SimRoutes {
           return;
         }
         refused = model.confirmManualFence(h);
+        model.audit(user, "", "fence_manual", "", "", h.name, refused);
       }
       case "deactivate" -> refused = model.deactivate(h);
       case "activate" -> refused = model.activate(h);
@@ -265,15 +266,41 @@ final class SimRoutes {
     }
   }
 
-  private void action(HttpExchange ex, String vmId, String action, JsonNode body)
+  /**
+   * A VM action, audited ({@link SimModel#actions}) with the VM's status and host as they were when
+   * the action was taken, in the same critical section.
+   */
+  private void action(HttpExchange ex, String vmId, String action, JsonNode body, String user)
       throws IOException {
-    SimModel.Vm v;
     synchronized (model) {
-      v = model.vms.get(vmId);
+      model.advance();
+      SimModel.Vm v = model.vms.get(vmId);
+      String status = v == null ? "" : v.status;
+      SimModel.Host on = v == null || v.hostId == null ? null : model.hosts.get(v.hostId);
+      String target =
+          action.equals("start")
+              ? body.path("vm")
+                  .path("placement_policy")
+                  .path("hosts")
+                  .path("host")
+                  .path(0)
+                  .path("name")
+                  .asText("")
+              : body.path("host").path("name").asText("");
+      Optional<String> refused = act(ex, v, vmId, action, body);
+      if (v != null) {
+        model.audit(user, v.name, action, status, on == null ? "" : on.name, target, refused);
+      }
     }
+  }
+
+  /** Takes the action; returns the refusal, or empty when done or already answered. */
+  private Optional<String> act(
+      HttpExchange ex, SimModel.Vm v, String vmId, String action, JsonNode body)
+      throws IOException {
     if (v == null) {
       send(ex, 404, fault("Not Found", "VM " + vmId + " does not exist"));
-      return;
+      return Optional.empty();
     }
     Optional<String> refused;
     switch (action) {
@@ -293,7 +320,7 @@ final class SimRoutes {
               400,
               fault(
                   "Operation Failed", "[Cannot run VM. Host '" + hostName + "' does not exist.]"));
-          return;
+          return Optional.of("no host " + hostName);
         }
         refused = model.start(v, h.get());
       }
@@ -307,7 +334,7 @@ final class SimRoutes {
               fault(
                   "Operation Failed",
                   "[Cannot migrate VM. Host '" + hostName + "' does not exist.]"));
-          return;
+          return Optional.of("no host " + hostName);
         }
         refused = model.migrate(v, h.get());
       }
@@ -315,10 +342,11 @@ final class SimRoutes {
       case "stop" -> refused = model.stop(v);
       default -> {
         send(ex, 404, fault("Not Found", "action " + action + " is not part of the simulator"));
-        return;
+        return Optional.of("unknown action");
       }
     }
     outcome(ex, refused);
+    return refused;
   }
 
   /** A collection as engines send it: {"key": [...]}, with the key left out when empty. */
@@ -441,10 +469,7 @@ final class SimRoutes {
   static void send(HttpExchange ex, int code, JsonNode body) throws IOException {
     byte[] b = JSON.writeValueAsBytes(body);
     ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(code, b.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(b);
-    }
+    SimFaultReplies.send(ex, code, b); // as sent, or cut by an injected fault
   }
 
   static Map<String, String> form(String s) {
