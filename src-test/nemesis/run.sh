@@ -9,8 +9,9 @@
 #   nemesis: <schedules> schedules, <faults> faults, <ops> engine operations, <violations> violations (seed S)
 # Exit status 0 only with 0 violations; a violation prints the seed, the invariant and the last
 # 100 events as it happens. Everything (every event, each agent's logs) stays under --dir
-# (default: a new directory under /tmp). The QEMU lane needs root; without it only the
-# test-driver lane runs. Builds havirt first if packaging/target/havirt is missing
+# (default: a new directory under /tmp). --backend kvm (the default) runs the KVM lanes, rhev the
+# RHEV lane against the RHEV-M simulator (its faults included), both the two side by side. The
+# QEMU lane needs root; without it the KVM side runs only the test-driver lane. Builds havirt first if packaging/target/havirt is missing
 # (NEMESIS_REBUILD=1 forces it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -9,16 +9,8 @@ import java.util.List;
 final class Backends {
   private Backends() {}
 
-  /** Thrown for a backend that is not there yet. */
-  static final class NotYet extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    NotYet(String what) {
-      super(what);
-    }
-  }
-
-  static List<Backend> forName(String name, int nodes) throws NotYet {
+  /** The backends {@code name} runs, with {@code nodes} nodes each; not yet started. */
+  static List<Backend> forName(String name, int nodes) {
     return switch (name) {
       case "kvm" -> List.of(new KvmBackend(nodes));
       case "rhev" -> List.of(new RhevLane(nodes));
