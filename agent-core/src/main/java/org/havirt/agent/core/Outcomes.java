@@ -309,7 +309,12 @@ final class Outcomes {
   }
 
   private void offlineWait(MonitorResult now, boolean online) {
-    if (!online && m.guestActive) {
+    if (!online && m.guestActive && m.flag.isPresent()) {
+      // Still here, but nothing automatic runs while FAULTED or ADMIN_WAIT: the callers hear it
+      // is not gone (guestActive), and the engine's own clean, always allowed, can finish it.
+      m.phase = Phase.IDLE;
+      settle();
+    } else if (!online && m.guestActive) {
       // OFFLINE by policy (paused on an I/O error) with its process still here: not stopped, and
       // a graceful shutdown cannot reach a paused guest. Destroyed now; the offline's callers are
       // answered by the monitor after the clean, with whatever it finds.

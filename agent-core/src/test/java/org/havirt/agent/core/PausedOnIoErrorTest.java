@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import org.havirt.types.CleanReason;
 import org.havirt.types.EntryPoint;
 import org.havirt.types.FrameworkState;
 import org.havirt.types.MonitorResult;
@@ -76,6 +77,22 @@ class PausedOnIoErrorTest extends FrameworkHarness {
     assertThat(off.join().status().guestActive())
         .as("OFFLINE, but not stopped: the engine's stop must fail")
         .isTrue();
+    assertThat(vm.count(EntryPoint.ONLINE)).isZero();
+  }
+
+  @Test
+  void anOfflineOfAFaultedResourceIsAnsweredAndTheEnginesCleanFinishesIt() {
+    vm.vm = PAUSED_IO;
+    vm.pausedOnIoError = true;
+    add(spec()); // cleaned and FAULTED
+    vm.pausedOnIoError = true; // started by hand since, paused again
+    vm.vm = PAUSED_IO;
+    CompletableFuture<CommandReply> off = command(Invocation.of(EntryPoint.OFFLINE));
+    assertThat(off).as("never left waiting while nothing automatic may run").isCompleted();
+    assertThat(off.join().status().guestActive()).as("not gone: the stop must go on").isTrue();
+    CompletableFuture<CommandReply> clean = command(Invocation.clean(CleanReason.OFFLINE_HUNG));
+    assertThat(clean).isCompleted();
+    assertThat(status().guestActive()).isFalse();
     assertThat(vm.count(EntryPoint.ONLINE)).isZero();
   }
 
