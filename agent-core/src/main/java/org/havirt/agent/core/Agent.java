@@ -160,7 +160,8 @@ public final class Agent {
         && last.state() == now.state()
         && last.confidence() == now.confidence()
         && Objects.equals(last.reason(), now.reason())
-        && last.flag().equals(now.flag())) {
+        && last.flag().equals(now.flag())
+        && last.guestActive() == now.guestActive()) {
       return;
     }
     ResourceStatus numbered =
@@ -174,6 +175,7 @@ public final class Agent {
             now.expected(),
             now.busy(),
             now.lastMonitor(),
+            now.guestActive(),
             ++seq);
     published.put(r.name, numbered);
     r.seq = numbered.seq();

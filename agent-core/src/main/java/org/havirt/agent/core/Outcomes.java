@@ -115,6 +115,11 @@ final class Outcomes {
               + m.cleanFailures
               + " err="
               + res.reason());
+      if (stopping(r.invocation)) {
+        // It finished the engine's offline, whose callers waited for it: they hear now that
+        // the guest is not known to be gone (the state they get says what the last monitor saw).
+        settle();
+      }
       if (m.params.cleanRetryLimit() > 0 && m.cleanFailures > m.params.cleanRetryLimit()) {
         m.flag = Optional.of(FrameworkState.ADMIN_WAIT);
         m.phase = Phase.IDLE;
@@ -203,6 +208,7 @@ final class Outcomes {
     // later monitor needs a validation of its own.
     guestAbsent = m.guestAbsent && m.invalid.isPresent() && !r.stuck && notRunning(res);
     m.guestAbsent = false;
+    m.guestActive = !r.stuck && res.guestActive();
     m.lastMonitor = Optional.of(rules.wallNow);
     if (r.stuck) {
       // The framework's own timer, past the backend's deadline: nobody can say whether the VM
@@ -285,6 +291,13 @@ final class Outcomes {
       m.phase = Phase.IDLE;
       m.tolerance = 0;
       settle();
+    } else if (m.guestActive) {
+      // Its process is here, OFFLINE by policy (paused on an I/O error): the online found it
+      // "already running" and waiting more monitors cannot bring it up. Cleaned now, so the
+      // engine's recovery elsewhere is not held up by a qemu left here.
+      rules.log(true, "online ineffective state=" + now + " (its process is still here)");
+      settle();
+      rules.cleanNow(CleanReason.ONLINE_INEFFECTIVE);
     } else if (++m.waitMonitors > m.params.onlineWaitLimit()) {
       rules.log(true, "online ineffective state=" + now);
       settle();
@@ -299,7 +312,20 @@ final class Outcomes {
   }
 
   private void offlineWait(MonitorResult now, boolean online) {
-    if (!online) {
+    if (!online && m.guestActive && m.flag.isPresent()) {
+      // Still here, but nothing automatic runs while FAULTED or ADMIN_WAIT: the callers hear it
+      // is not gone (guestActive), and the engine's own clean, always allowed, can finish it.
+      m.phase = Phase.IDLE;
+      settle();
+    } else if (!online && m.guestActive) {
+      // OFFLINE by policy (paused on an I/O error) with its process still here: not stopped, and
+      // a graceful shutdown cannot reach a paused guest. Destroyed now; the offline's callers are
+      // answered by the monitor after the clean, with whatever it finds.
+      if (m.retry == null) { // else the failed clean's retry, due now, serves
+        rules.log(true, "offline ineffective state=" + now + " (its process is still here)");
+        rules.cleanNow(CleanReason.OFFLINE_INEFFECTIVE);
+      }
+    } else if (!online) {
       m.phase = Phase.IDLE;
       settle();
     } else if (++m.waitMonitors > m.params.offlineWaitLimit()) {
@@ -320,6 +346,14 @@ final class Outcomes {
       if (m.expected == Expect.OFFLINE) {
         rules.log(false, "guest runs here: expected online from now on (" + now.reason() + ")");
       }
+      m.expected = Expect.ONLINE;
+    } else if (m.guestActive && m.expected != Expect.ONLINE && m.flag.isEmpty()) {
+      // Found OFFLINE with its process still here: it ran here and paused on an I/O error while
+      // no agent watched (spec §6: the agent's restart is invisible). Judged as the agent that
+      // was up would have: a guest that ran here went unexpectedly offline, so it is cleaned and
+      // faulted, and the engine can fail it over (the peers' split-brain guard refuses to start
+      // it while this qemu exists).
+      rules.log(true, "guest found with its process here but OFFLINE (" + now.reason() + ")");
       m.expected = Expect.ONLINE;
     } else if (m.expected == Expect.NONE) {
       m.expected = Expect.OFFLINE;
@@ -384,7 +418,13 @@ final class Outcomes {
     }
     boolean runs = m.state == ResourceState.ONLINE;
     if (retry.fromEngine() || stopping(retry.invocation())) {
-      return runs ? Optional.empty() : Optional.of("the guest no longer runs here");
+      // OFFLINE with its process still here (paused on an I/O error) is not gone either.
+      return runs || m.guestActive
+          ? Optional.empty()
+          : Optional.of("the guest no longer runs here");
+    }
+    if (m.guestActive) {
+      return Optional.empty(); // OFFLINE, but its process is still here: the clean is still due
     }
     if (runs) {
       return Optional.of("the guest runs again");

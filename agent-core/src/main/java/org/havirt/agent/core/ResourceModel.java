@@ -115,6 +115,12 @@ final class ResourceModel {
   boolean guestAbsent;
 
   /**
+   * The last monitor found the guest OFFLINE with its process still on this node (paused on an I/O
+   * error with FailoverOnIOError = 1): not stopped. Set by every monitor that answered.
+   */
+  boolean guestActive;
+
+  /**
    * The engine's last command here that changes the VM stopped it (offline, clean): a guest that
    * runs here since was started outside the engine, and is never restarted automatically.
    */
@@ -151,6 +157,7 @@ final class ResourceModel {
         expected.name().toLowerCase(java.util.Locale.ROOT),
         Optional.ofNullable(running).map(r -> r.invocation.entryPoint().scriptName()),
         lastMonitor,
+        guestActive && state == ResourceState.OFFLINE,
         seq);
   }
 }

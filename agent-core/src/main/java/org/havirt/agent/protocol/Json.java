@@ -23,6 +23,8 @@ public final class Json {
     n.put("expected", s.expected());
     n.put("busy", s.busy().orElse(null));
     n.put("lastMonitor", s.lastMonitor().map(Object::toString).orElse(null));
+    // Always present: OFFLINE with this true is not stopped (docs/protocol.md).
+    n.put("guestActive", s.guestActive());
     n.put("seq", s.seq());
     return n;
   }

@@ -8,6 +8,7 @@ import org.havirt.types.Deadline;
 import org.havirt.types.EntryPoint;
 import org.havirt.types.ExecStatus;
 import org.havirt.types.MonitorResult;
+import org.havirt.types.ResourceState;
 import org.havirt.types.Ticker;
 import org.havirt.types.backend.ActionOutput;
 import org.havirt.types.backend.BackendException;
@@ -15,6 +16,7 @@ import org.havirt.types.backend.GuestSpec;
 import org.havirt.types.backend.MigrationTarget;
 import org.havirt.types.backend.VmBackend;
 import org.havirt.types.state.StatePolicy;
+import org.havirt.types.state.VmState;
 import org.havirt.types.state.VmStateTable;
 import org.havirt.types.state.VmStatus;
 
@@ -62,8 +64,16 @@ public final class ResourceAgent {
       VmStatus status = backend.inspect(guest, deadline(guest, EntryPoint.MONITOR));
       StatePolicy policy = new StatePolicy(guest.bool("FailoverOnIOError", true));
       MonitorResult r = VmStateTable.toMonitorResult(backend.name(), status, policy);
+      boolean stillActive = r.state() == ResourceState.OFFLINE && processExists(status.state());
       return new EntryResult(
-          EntryPoint.MONITOR, ExecStatus.DONE, Optional.of(r), 0, r.reason(), "");
+          EntryPoint.MONITOR,
+          ExecStatus.DONE,
+          Optional.of(r),
+          0,
+          stillActive ? r.reason() + "; its process is still on this node" : r.reason(),
+          "",
+          false,
+          stillActive);
     } catch (BackendException e) {
       // Whatever went wrong, we could not look: UNKNOWN, which nobody acts on.
       String why = backend.name() + ": " + e.getMessage();
@@ -83,6 +93,27 @@ public final class ResourceAgent {
       MonitorResult r = MonitorResult.unknown(why);
       return new EntryResult(EntryPoint.MONITOR, exec, Optional.of(r), 0, r.reason(), "");
     }
+  }
+
+  /**
+   * Whether a VM in state {@code s} still has its process (a qemu) on this node: OFFLINE with such
+   * a process is not stopped, and blocks a start anywhere else (spec §6, split-brain guard).
+   */
+  static boolean processExists(VmState s) {
+    return switch (s) {
+        // Running or on its way up or down: a process holds the guest.
+      case RUNNING, LAUNCHING, POWERING_UP, RESTORING, POWERING_DOWN -> true;
+        // Paused, by someone or by a failed disk write: the process is there, frozen.
+      case PAUSED, PAUSED_IO_ERROR -> true;
+        // Leaving, or rebooting under the manager: still here while it lasts.
+      case MIGRATING, REBOOTING -> true;
+        // Off, crashed (its process gone), or never here.
+      case DOWN, CRASHED, NOT_DEFINED -> false;
+        // Saved, gone by migration, or on another host: no process here.
+      case SUSPENDED, MIGRATED_AWAY, RUNNING_ELSEWHERE -> false;
+        // Nobody can tell: never claimed present (nothing acts on UNKNOWN anyway).
+      case LOCKED, UNKNOWN -> false;
+    };
   }
 
   /** Starts the VM here; asks the framework to wait DelayAfterGuestOnline before monitoring. */

@@ -27,6 +27,13 @@ final class FakeRunner implements EntryRunner {
   String invalid; // when set, open and attr_changed fail validation with this reason
   boolean absent; // with invalid: the validation is certain the guest is not on this node
   int onlineWait = 5;
+
+  /**
+   * The guest is paused on an I/O error here: an OFFLINE monitor says its process is still on this
+   * node; a shutdown cannot reach it, an online finds it "already running", only a clean ends it.
+   */
+  boolean pausedOnIoError;
+
   final List<Invocation> calls = new ArrayList<>();
   final List<CompletableFuture<EntryResult>> held = new ArrayList<>();
   private int inFlight;
@@ -89,16 +96,24 @@ final class FakeRunner implements EntryRunner {
                   0,
                   "fake: timed out",
                   "")
-              : new EntryResult(ep, ExecStatus.DONE, Optional.of(vm), 0, vm.reason(), "");
+              : new EntryResult(
+                  ep,
+                  ExecStatus.DONE,
+                  Optional.of(vm),
+                  0,
+                  vm.reason(),
+                  "",
+                  false,
+                  pausedOnIoError && vm.state() == org.havirt.types.ResourceState.OFFLINE);
       case ONLINE -> {
-        if (onlineWorks) {
+        if (onlineWorks && !pausedOnIoError) {
           vm = MonitorResult.online(100, "fake: running");
         }
         yield new EntryResult(
             ep, ExecStatus.DONE, Optional.empty(), onlineWait, "fake: started", "");
       }
       case OFFLINE -> {
-        if (offlineWorks) {
+        if (offlineWorks && !pausedOnIoError) {
           vm = MonitorResult.offline("fake: shut off");
         }
         yield EntryResult.done(ep, "fake: shut down");
@@ -109,6 +124,7 @@ final class FakeRunner implements EntryRunner {
               ep, ExecStatus.FAILED, Optional.empty(), 0, "fake: destroy failed", "");
         }
         vm = MonitorResult.offline("fake: destroyed");
+        pausedOnIoError = false;
         yield EntryResult.done(ep, "fake: destroyed");
       }
       case MIGRATE -> {

@@ -19,6 +19,7 @@ import org.havirt.types.backend.GuestSpec;
 import org.havirt.types.backend.MigrationTarget;
 import org.havirt.types.backend.VmBackend;
 import org.havirt.types.backend.VmEventListener;
+import org.havirt.types.state.VmState;
 import org.havirt.types.state.VmStatus;
 import org.junit.jupiter.api.Test;
 
@@ -103,6 +104,37 @@ class ResourceAgentTest {
     assertThat(r.reason())
         .contains("get state: no answer")
         .contains("libvirtd did not answer a keepalive for 3.0 s");
+  }
+
+  /** A backend that reports {@code state} for every guest. */
+  static EntryResult monitorOf(VmState state, String failover) {
+    VmBackend fixed =
+        new FakeHungBackend() {
+          @Override
+          public VmStatus inspect(GuestSpec guest, Deadline deadline) {
+            return VmStatus.of(state, "paused (I/O error)");
+          }
+        };
+    GuestSpec g =
+        new GuestSpec(
+            "r1",
+            Map.of(
+                "GuestName", new AttributeValue.Scalar("vm1"),
+                "FailoverOnIOError", new AttributeValue.Scalar(failover)));
+    return new ResourceAgent(fixed, Ticker.SYSTEM).monitor(g);
+  }
+
+  @Test
+  void aGuestPausedOnAnIoErrorIsOfflineButStillActiveHere() {
+    EntryResult r = monitorOf(VmState.PAUSED_IO_ERROR, "1");
+    assertThat(r.state().orElseThrow().state()).isEqualTo(ResourceState.OFFLINE);
+    assertThat(r.guestActive()).as("its qemu is still on this node").isTrue();
+    EntryResult kept = monitorOf(VmState.PAUSED_IO_ERROR, "0");
+    assertThat(kept.state().orElseThrow().state()).isEqualTo(ResourceState.ONLINE);
+    assertThat(kept.guestActive()).as("only ever said of OFFLINE").isFalse();
+    for (VmState gone : List.of(VmState.DOWN, VmState.CRASHED, VmState.NOT_DEFINED)) {
+      assertThat(monitorOf(gone, "1").guestActive()).as(gone.name()).isFalse();
+    }
   }
 
   @Test

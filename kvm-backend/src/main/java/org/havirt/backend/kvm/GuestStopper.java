@@ -7,6 +7,7 @@ import org.havirt.backend.kvm.internal.NativeCalls;
 import org.havirt.types.Deadline;
 import org.havirt.types.backend.BackendException;
 import org.havirt.types.backend.GuestSpec;
+import org.havirt.types.state.LibvirtDomainState;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
@@ -47,10 +48,19 @@ final class GuestStopper {
             c -> {
               Domain dom = LibvirtBackend.lookup(c, name);
               try {
-                if (dom == null || !PeerGuard.isActive(NativeCalls.state(dom)[0])) {
+                int state = dom == null ? -1 : NativeCalls.state(dom)[0];
+                if (dom == null || !PeerGuard.isActive(state)) {
                   return false;
                 }
                 files.ranHere(guest); // what this node runs: written back once stopped
+                if (LibvirtDomainState.fromCode(state).orElse(null) == LibvirtDomainState.PAUSED) {
+                  // A paused guest (by someone, or on an I/O error) cannot act on a shutdown
+                  // request, and libvirt refuses it ("domain is not running"): nothing to wait
+                  // for. It is still here, so the framework's next monitor judges the offline
+                  // ineffective and cleans (destroy).
+                  log.info("shutdown not requested guest={} reason=paused", name);
+                  return false;
+                }
                 NativeCalls.shutdown(dom);
                 return true;
               } finally {
