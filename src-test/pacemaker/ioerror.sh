@@ -7,10 +7,10 @@
 # hvA and starts it on hvB, where the disk works: the guest boots there and its write succeeds.
 # With IO_AGENT_DOWN=1 (scenarios.sh havirt ioerror-agent-down, by hand only), hvA's agent is
 # stopped while the guest runs there and started again once the guest has paused: the new agent
-# first sees a guest already paused on the I/O error. This reproduces an open bug (issue 17
-# report): that agent does not clean the paused guest, Pacemaker's stop on hvA answers 0 with the
-# paused qemu still there, hvB's start is refused by the split-brain guard, and the guest stays
-# paused on hvA while Pacemaker shows it stopped (io-failover FAILED, io-hvA-after paused...).
+# first sees a guest already paused on the I/O error. Before the fix of issue 17's report this
+# left the guest paused on hvA while Pacemaker showed it stopped (io-failover FAILED, io-hvA-after
+# paused...); now that agent's first probe cleans it and the guest fails over (docs/engines.md; the
+# agent's side is tested by AgentPausedWhileDownIT, this scenario by hand).
 # Prints:
 #   RESULT io-paused-event yes|no     libvirt's lifecycle event "Suspended I/O Error" on hvA
 #   RESULT io-pause-reason R          libvirt's io-error-reason event there ("enospc")

@@ -6,7 +6,7 @@
 #   scenarios.sh havirt restarts    only start, the agent restart scenarios, stop
 #   scenarios.sh havirt ioerror     only the I/O error failover (ioerror.sh)
 #   scenarios.sh havirt ioerror-agent-down   the same, hvA's agent down while the guest pauses
-#                                   (reproduces an open bug, see ioerror.sh; not run by the tests)
+#                                   (by hand; see ioerror.sh)
 #   scenarios.sh AGENT first-start N   N first starts (the first-start benchmark): each creates
 #                                   the primitive, times it until the guest runs, then stops,
 #                                   deletes and forgets it everywhere (Pacemaker, the havirt
