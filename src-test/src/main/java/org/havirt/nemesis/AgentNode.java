@@ -135,8 +135,21 @@ public final class AgentNode {
                 dir.toString())
             .redirectErrorStream(true)
             .start();
-    p.getInputStream().readAllBytes();
-    return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    boolean ok = p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    if (!ok) {
+      // A fault the harness cannot inject is dropped; the reason must be in the events.
+      ring.add(
+          "fault",
+          "cannot remount "
+              + dir
+              + (readOnly ? " read-only" : " read-write")
+              + " for "
+              + name
+              + ": "
+              + out);
+    }
+    return ok;
   }
 
   /** Adds a listener of the agent's output lines: (node, line). */

@@ -188,6 +188,11 @@ class AgentPausedWhileDownIT {
       Ocf probe = ocf("ocf", "monitor");
       assertThat(probe.exit()).as(probe.out()).isEqualTo(1);
       assertThat(q.virsh("domstate", "--reason", "ocf").trim()).isEqualTo(PAUSED);
+      // The VCS-style monitor likewise: 100 (OFFLINE) would let VCS count an offline as done
+      // and start the guest elsewhere; 99 (UNKNOWN) until the qemu is gone (review finding).
+      Ocf vcs = vcsMonitor("ocf");
+      assertThat(vcs.exit()).as(vcs.out()).isEqualTo(99);
+      assertThat(q.virsh("domstate", "--reason", "ocf").trim()).isEqualTo(PAUSED);
       Ocf stop = ocf("ocf", "stop");
       assertThat(stop.exit()).as(stop.out()).isZero();
       assertThat(q.virsh("domstate", "--reason", "ocf").trim())
@@ -199,6 +204,37 @@ class AgentPausedWhileDownIT {
   }
 
   record Ocf(int exit, String out) {}
+
+  /** Runs the VCS-style monitor entry point for resource res, with main.cf's attributes. */
+  private static Ocf vcsMonitor(String name) throws Exception {
+    Path ep =
+        Path.of("..", "packaging", "target", "havirt", "vcs", "KVMGuest", "monitor")
+            .toAbsolutePath()
+            .normalize();
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                ep.toString(),
+                "res",
+                "GuestName",
+                "1",
+                name,
+                "DelayAfterGuestOnline",
+                "1",
+                "0",
+                "DelayAfterGuestOffline",
+                "1",
+                "60",
+                "ToleranceLimit",
+                "1",
+                "5")
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("HAVIRT_SOCKET", root.resolve(name + "/agent.sock").toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Ocf(p.exitValue(), out);
+  }
 
   /** Runs ocf:havirt:KVMGuest {@code action} for resource res on guest {@code name}. */
   private static Ocf ocf(String name, String action) throws Exception {
