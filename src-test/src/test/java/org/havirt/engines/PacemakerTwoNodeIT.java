@@ -268,10 +268,13 @@ class PacemakerTwoNodeIT {
     // The guest booted on hvB and its write went through there.
     assertThat(r.get("io-written")).as(why).matches("\\d+\\.\\d\\d");
     // One failure, on hvA, the one havirt pushed (migration-threshold=1 moved the guest); none on
-    // hvB; no fencing. Pacemaker 2.1.5's controller counts that one failure once or twice (its
-    // log: two "Updating failcount ... after failed asyncmon" for the one request).
+    // hvB; no fencing. Pacemaker 2.1.5's controller counts that one failure more than once (its
+    // log: several "Updating failcount ... after failed asyncmon" for the one request; 1 or 2
+    // before the paused guest's monitor answered 1, 3 in the two runs since, with the asyncmon
+    // still the only failed action): the count is Pacemaker's bookkeeping, so it is asserted
+    // positive (the guest moved) and hvB's zero.
     assertThat(r.get("io-failed-actions")).as(why).isEqualTo("hvio_asyncmon_on_hvA");
-    assertThat(r.get("io-failcount-hvA")).as(why).matches("[12]");
+    assertThat(r.get("io-failcount-hvA")).as(why).matches("[1-9]");
     assertThat(r.get("io-failcount-hvB")).as(why).isEqualTo("0");
     assertThat(r.get("io-failed-start-hvB")).as(why).isEqualTo("none");
     assertThat(r.get("io-fencing")).as(why).isEqualTo("none");
